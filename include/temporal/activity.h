@@ -1,0 +1,208 @@
+/* Activities: definitions, arguments, results and the running activity's context.
+ *
+ * An activity is a C function registered under a name. Its kind follows its signature, as in Python
+ * it follows `async def` vs `def`:
+ *
+ *   sync:   temporal_result *fn(temporal_activity *activity, const temporal_args *args);
+ *           runs on the worker's activity_executor (a thread pool, a process pool, or your own) and
+ *           returns its outcome.
+ *   async:  void fn(temporal_activity *activity, const temporal_args *args);
+ *           starts on the worker's libuv loop thread, returns at once, and finishes later by calling
+ *           temporal_activity_complete() from the loop thread. It holds no thread while it waits.
+ *
+ * Arguments are positional only: one payload per argument, read with the typed getters below. */
+#ifndef TEMPORAL_ACTIVITY_H
+#define TEMPORAL_ACTIVITY_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "common.h"
+#include "converter.h"
+
+TEMPORAL_BEGIN_DECLS
+
+/* The running activity: its info and context. Valid from the call of the activity function until
+ * its outcome is reported (the sync function returns; an async one calls temporal_activity_complete).
+ * Context calls on it are safe from the thread running the activity (any thread for the sync kinds'
+ * cancellation queries, which say so). */
+typedef struct temporal_activity temporal_activity;
+/* The activity's positional arguments; owned by the activity. */
+typedef struct temporal_args temporal_args;
+/* An outcome: a value, nothing, or an error. Made by the temporal_result_* constructors, which never
+ * fail (under memory exhaustion they return a shared "out of memory" failure), and taken by the
+ * worker when the activity returns it or passes it to temporal_activity_complete. */
+typedef struct temporal_result temporal_result;
+
+typedef temporal_result *(*temporal_sync_activity_fn)(temporal_activity *activity,
+                                                      const temporal_args *args);
+typedef void (*temporal_async_activity_fn)(temporal_activity *activity, const temporal_args *args);
+
+typedef enum temporal_activity_kind {
+  TEMPORAL_ACTIVITY_KIND_SYNC = 1,
+  TEMPORAL_ACTIVITY_KIND_ASYNC = 2,
+} temporal_activity_kind;
+
+/* Flags of a definition. */
+#define TEMPORAL_ACTIVITY_DYNAMIC 0x1u /* receives every type with no registered function */
+
+/* A definition is a plain value; arrays of them may be static const. Build one with the macros. */
+typedef struct temporal_activity_definition {
+  const char *name;
+  temporal_activity_kind kind;
+  temporal_sync_activity_fn sync_fn;
+  temporal_async_activity_fn async_fn;
+  unsigned int flags;
+  void *data; /* handed back by temporal_activity_data() */
+} temporal_activity_definition;
+
+/* Picks the kind from the function's type; a function of neither signature does not compile. */
+#define TEMPORAL__ACTIVITY_KIND_OF(fn)                                \
+  _Generic((fn), temporal_sync_activity_fn: TEMPORAL_ACTIVITY_KIND_SYNC, \
+           temporal_async_activity_fn: TEMPORAL_ACTIVITY_KIND_ASYNC)
+#define TEMPORAL__ACTIVITY_SYNC_FN(fn) \
+  _Generic((fn), temporal_sync_activity_fn: (fn), default: (temporal_sync_activity_fn)0)
+#define TEMPORAL__ACTIVITY_ASYNC_FN(fn) \
+  _Generic((fn), temporal_async_activity_fn: (fn), default: (temporal_async_activity_fn)0)
+
+/* A definition under a custom name. */
+#define TEMPORAL_ACTIVITY_DEFN_NAMED(name_, fn)                                                 \
+  {                                                                                             \
+    .name = (name_), .kind = TEMPORAL__ACTIVITY_KIND_OF(fn), .sync_fn = TEMPORAL__ACTIVITY_SYNC_FN(fn), \
+    .async_fn = TEMPORAL__ACTIVITY_ASYNC_FN(fn), .flags = 0, .data = 0                         \
+  }
+/* A definition named after the function: TEMPORAL_ACTIVITY_DEFN(say_hello) is "say_hello". */
+#define TEMPORAL_ACTIVITY_DEFN(fn) TEMPORAL_ACTIVITY_DEFN_NAMED(#fn, fn)
+/* The dynamic activity: receives any type that has no registered function (at most one). */
+#define TEMPORAL_ACTIVITY_DEFN_DYNAMIC(fn)                                                     \
+  {                                                                                             \
+    .name = "", .kind = TEMPORAL__ACTIVITY_KIND_OF(fn), .sync_fn = TEMPORAL__ACTIVITY_SYNC_FN(fn), \
+    .async_fn = TEMPORAL__ACTIVITY_ASYNC_FN(fn), .flags = TEMPORAL_ACTIVITY_DYNAMIC, .data = 0 \
+  }
+
+/* ---- Arguments ------------------------------------------------------------------------------
+ * Each getter fails with TEMPORAL_ENOTFOUND for an index past the end and TEMPORAL_ETYPE for a value
+ * of another type, with a message naming the index and both types; *out is untouched then.
+ * Borrowed results live as long as the activity. */
+TEMPORAL_EXTERN size_t temporal_args_count(const temporal_args *args);
+TEMPORAL_EXTERN int temporal_args_get_string(const char **out, const temporal_args *args, size_t index);
+/* An integer that fits int64 (a JSON real with no fraction is accepted). */
+TEMPORAL_EXTERN int temporal_args_get_int(int64_t *out, const temporal_args *args, size_t index);
+/* Any JSON number. */
+TEMPORAL_EXTERN int temporal_args_get_real(double *out, const temporal_args *args, size_t index);
+TEMPORAL_EXTERN int temporal_args_get_bool(bool *out, const temporal_args *args, size_t index);
+/* A binary/plain payload's bytes. */
+TEMPORAL_EXTERN int temporal_args_get_bytes(const uint8_t **out, size_t *len_out, const temporal_args *args,
+                                            size_t index);
+/* The decoded JSON value (borrowed; json_incref to keep it). binary/null gives JSON null. */
+TEMPORAL_EXTERN int temporal_args_get_json(json_t **out, const temporal_args *args, size_t index);
+/* The raw payload (borrowed). Never a type error. */
+TEMPORAL_EXTERN int temporal_args_get_payload(const temporal_payload **out, const temporal_args *args,
+                                              size_t index);
+/* True when the argument is binary/null or JSON null. False for a missing index. */
+TEMPORAL_EXTERN bool temporal_args_is_null(const temporal_args *args, size_t index);
+
+/* ---- Results ----------------------------------------------------------------------------------
+ * Constructors never return NULL. Those that take a value take ownership of it. */
+TEMPORAL_EXTERN temporal_result *temporal_result_json(json_t *value);        /* steals the reference */
+TEMPORAL_EXTERN temporal_result *temporal_result_string(const char *utf8);   /* a JSON string */
+TEMPORAL_EXTERN temporal_result *temporal_result_bytes(const void *data, size_t len); /* copied */
+TEMPORAL_EXTERN temporal_result *temporal_result_payload(temporal_payload *payload);  /* taken */
+TEMPORAL_EXTERN temporal_result *temporal_result_none(void);                 /* binary/null */
+/* Fails the attempt with an application error (taken). */
+TEMPORAL_EXTERN temporal_result *temporal_result_error(temporal_application_error *error);
+/* Fails the attempt with a retryable application error of `type` (NULL = "Error") and a message. */
+TEMPORAL_EXTERN temporal_result *temporal_result_errorf(const char *type, const char *format, ...)
+    TEMPORAL_PRINTF(2, 3);
+/* Fails the attempt from a TEMPORAL_E* code: the message is temporal_error_last() of this thread,
+ * e.g. what a failed temporal_args_get_* said. Retryable, type "TemporalError". */
+TEMPORAL_EXTERN temporal_result *temporal_result_from_code(int code);
+/* Ends the activity as cancelled: what an activity returns once it saw cancellation. The worker
+ * reports it as the final-result order says (cancelled, paused, reset, ...). */
+TEMPORAL_EXTERN temporal_result *temporal_result_cancelled(void);
+/* Frees a result that was not handed to the worker. */
+TEMPORAL_EXTERN void temporal_result_free(temporal_result *result);
+
+/* ---- The async kind ---------------------------------------------------------------------------- */
+
+/* Finishes an async activity with `result` (taken). Call once, from the loop thread. Returns
+ * TEMPORAL_ESTATE if the activity already finished (the result is freed). */
+TEMPORAL_EXTERN int temporal_activity_complete(temporal_activity *activity, temporal_result *result);
+/* The loop the async activity runs on. NULL for sync activities. */
+TEMPORAL_EXTERN uv_loop_t *temporal_activity_loop(temporal_activity *activity);
+/* Registers the callback an async activity gets when it is cancelled (the C form of cancelling the
+ * asyncio task): called once, on the loop thread, with the activity; the activity should stop and
+ * complete with temporal_result_cancelled(). Replaces any earlier callback. */
+typedef void (*temporal_cancel_cb)(temporal_activity *activity, void *data);
+TEMPORAL_EXTERN int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb cb, void *data);
+
+/* ---- Info ----------------------------------------------------------------------------------- */
+
+typedef struct temporal_retry_policy {
+  temporal_duration_ns initial_interval;
+  double backoff_coefficient;
+  temporal_duration_ns maximum_interval; /* 0 = unset */
+  int32_t maximum_attempts;              /* 0 = unlimited */
+  const char *const *non_retryable_error_types;
+  size_t non_retryable_error_type_count;
+} temporal_retry_policy;
+
+typedef struct temporal_priority {
+  int32_t priority_key; /* 0 = default */
+  const char *fairness_key;
+  float fairness_weight;
+} temporal_priority;
+
+/* Who and where the activity is. Strings are never NULL ("" when unset); all of it is borrowed from
+ * the activity. Workflow fields are empty, and activity_run_id is set, for standalone activities. */
+typedef struct temporal_activity_info {
+  const char *activity_id;
+  const char *activity_type;
+  const char *activity_run_id;
+  const char *namespace_;
+  const char *task_queue;
+  const char *workflow_id;
+  const char *workflow_run_id;
+  const char *workflow_type;
+  const uint8_t *task_token;
+  size_t task_token_len;
+  int32_t attempt; /* starts at 1 */
+  temporal_time_ns scheduled_time;
+  temporal_time_ns current_attempt_scheduled_time;
+  temporal_time_ns started_time;
+  temporal_duration_ns schedule_to_close_timeout; /* 0 = none */
+  temporal_duration_ns start_to_close_timeout;    /* 0 = none */
+  temporal_duration_ns heartbeat_timeout;         /* 0 = none */
+  const temporal_args *heartbeat_details;         /* from the previous attempt; count 0 if none */
+  bool has_retry_policy;
+  temporal_retry_policy retry_policy;
+  temporal_priority priority;
+  bool is_local;
+} temporal_activity_info;
+
+/* The running activity's info. Never NULL for a running activity. */
+TEMPORAL_EXTERN const temporal_activity_info *temporal_activity_get_info(const temporal_activity *activity);
+
+/* ---- Context: any kind ------------------------------------------------------------------------- */
+
+/* The definition's `data` pointer. */
+TEMPORAL_EXTERN void *temporal_activity_data(const temporal_activity *activity);
+
+/* Records a heartbeat with optional details (copied; last value wins). Throttled: the first goes out
+ * at once, later ones at most once per 0.8 x heartbeat_timeout (30 s without one, 60 s at most).
+ * A sync activity learns of cancellation only through heartbeats. */
+TEMPORAL_EXTERN int temporal_activity_heartbeat(temporal_activity *activity,
+                                                const temporal_payload *const *details, size_t count);
+/* Convenience: one JSON detail (NULL = none). */
+TEMPORAL_EXTERN int temporal_activity_heartbeat_json(temporal_activity *activity, const json_t *detail);
+
+/* True once the activity was asked to stop (cancel, pause, reset, timeout, worker shutdown). Any thread. */
+TEMPORAL_EXTERN bool temporal_activity_is_cancelled(const temporal_activity *activity);
+/* Blocks until the activity is asked to stop or `timeout` passes (<= 0: wait without limit).
+ * Returns 0 when cancelled, TEMPORAL_ETIMEDOUT otherwise. Sync kinds only (never on the loop thread). */
+TEMPORAL_EXTERN int temporal_activity_wait_for_cancelled(temporal_activity *activity,
+                                                         temporal_duration_ns timeout);
+
+TEMPORAL_END_DECLS
+
+#endif

@@ -1,0 +1,32 @@
+/* Logging: levels and a settable sink. Lines logged for a running activity carry its activity id,
+ * type, attempt, namespace, task queue and workflow ids. The default sink writes to stderr. */
+#ifndef TEMPORAL_LOG_H
+#define TEMPORAL_LOG_H
+
+#include "common.h"
+
+TEMPORAL_BEGIN_DECLS
+
+typedef enum temporal_log_level {
+  TEMPORAL_LOG_DEBUG = 0,
+  TEMPORAL_LOG_INFO = 1,
+  TEMPORAL_LOG_WARN = 2,
+  TEMPORAL_LOG_ERROR = 3,
+  TEMPORAL_LOG_OFF = 4,
+} temporal_log_level;
+
+/* A sink receives complete lines (no trailing newline). It may be called from any library thread,
+ * concurrently; it must be thread-safe. */
+typedef void (*temporal_log_sink)(temporal_log_level level, const char *line, void *data);
+
+/* Replaces the process-wide sink (NULL restores stderr). Not thread-safe against concurrent logging:
+ * call it at start-up. */
+TEMPORAL_EXTERN void temporal_log_set_sink(temporal_log_sink sink, void *data);
+/* Lines below `level` are dropped. Default: TEMPORAL_LOG_INFO, or $TEMPORAL_LOG_LEVEL
+ * (debug/info/warn/error/off). */
+TEMPORAL_EXTERN void temporal_log_set_level(temporal_log_level level);
+TEMPORAL_EXTERN void temporal_log(temporal_log_level level, const char *format, ...) TEMPORAL_PRINTF(2, 3);
+
+TEMPORAL_END_DECLS
+
+#endif

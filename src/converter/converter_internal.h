@@ -1,0 +1,102 @@
+/* Internal side of the data converter: payloads <-> protobuf-c messages, decoded arguments,
+ * results, and application errors <-> Failure protos.
+ *
+ * Convention for protobuf-c messages we build (not unpack): every field, string, byte array,
+ * repeated array and sub-message is malloc'd (or left at its default), so the whole tree is released
+ * with protobuf_c_message_free_unpacked(&msg->base, NULL), exactly like an unpacked message. */
+#ifndef TEMPORAL_CONVERTER_INTERNAL_H
+#define TEMPORAL_CONVERTER_INTERNAL_H
+
+#include <jansson.h>
+
+#include "temporal/activity.h"
+#include "temporal/client.h"
+#include "temporal/converter.h"
+#include "temporal/api/common/v1/message.pb-c.h"
+#include "temporal/api/failure/v1/message.pb-c.h"
+
+/* A payload: metadata entries and data, all owned. */
+typedef struct temporal__meta {
+  char *key;
+  uint8_t *value;
+  size_t len;
+} temporal__meta;
+
+struct temporal_payload {
+  temporal__meta *meta;
+  size_t meta_count;
+  uint8_t *data;
+  size_t len;
+};
+
+/* Proto -> payload (deep copy). */
+int temporal__payload_from_proto(temporal_payload **out, const Temporal__Api__Common__V1__Payload *proto);
+/* Payload -> a newly built proto (free with protobuf_c_message_free_unpacked). */
+int temporal__payload_to_proto(Temporal__Api__Common__V1__Payload **out, const temporal_payload *payload);
+/* Payload list -> a newly built Payloads proto (count may be 0). */
+int temporal__payloads_to_proto(Temporal__Api__Common__V1__Payloads **out, const temporal_payload *const *payloads,
+                                size_t count);
+
+/* Positional arguments, decoded once: json/plain is parsed, binary/null is JSON null, binary/plain
+ * stays bytes (json NULL). */
+struct temporal_args {
+  size_t count;
+  temporal_payload **payloads;
+  json_t **json; /* json[i] NULL for binary/plain */
+};
+/* Decodes every payload of `input` (NULL = no arguments). On a payload that does not decode returns
+ * TEMPORAL_EDECODE with a message naming the argument index and the reason. */
+int temporal__args_new(temporal_args **out, const Temporal__Api__Common__V1__Payloads *input);
+/* Builds args from payloads (copied) -- for the testing environment and heartbeat details. */
+int temporal__args_from_payloads(temporal_args **out, const temporal_payload *const *payloads, size_t count);
+void temporal__args_free(temporal_args *args);
+
+/* What an activity produced. */
+typedef enum temporal__result_kind {
+  TEMPORAL__RESULT_VALUE = 1,     /* payload (binary/null for none) */
+  TEMPORAL__RESULT_ERROR = 2,     /* application error */
+  TEMPORAL__RESULT_CANCELLED = 3, /* the activity stopped because it was cancelled */
+} temporal__result_kind;
+
+struct temporal_result {
+  temporal__result_kind kind;
+  temporal_payload *value;
+  temporal_application_error *error;
+  bool is_static; /* the shared out-of-memory result: never freed */
+};
+
+struct temporal_application_error {
+  char *type;
+  char *message;
+  bool non_retryable;
+  temporal_payload **details;
+  size_t detail_count;
+  temporal_duration_ns next_retry_delay;
+  temporal_error_category category;
+  temporal_application_error *cause;
+};
+
+/* Application error -> a newly built Failure proto with application_failure_info (and the cause
+ * chain as nested failures). source is "temporal-c". */
+int temporal__failure_from_application_error(Temporal__Api__Failure__V1__Failure **out,
+                                             const temporal_application_error *error);
+/* Shorthand: a Failure for an application error of `type` with a message. */
+int temporal__failure_new(Temporal__Api__Failure__V1__Failure **out, const char *type, const char *message,
+                          bool non_retryable);
+/* A Failure proto (as the server returns it) -> the flat description the client API gives. */
+int temporal__failure_info_from_proto(temporal_failure_info *out, const Temporal__Api__Failure__V1__Failure *failure);
+
+/* Encodes a result's value as a Payload proto; for non-value results returns TEMPORAL_EINVAL. */
+int temporal__result_value_to_proto(Temporal__Api__Common__V1__Payload **out, const temporal_result *result);
+
+/* Serialization of a result to bytes and back (used to carry results across processes). */
+int temporal__result_serialize(uint8_t **out, size_t *len_out, const temporal_result *result);
+int temporal__result_deserialize(temporal_result **out, const uint8_t *data, size_t len);
+
+/* Payload lists to/from bytes (a packed Payloads proto), for heartbeat details across processes. */
+int temporal__payloads_serialize(uint8_t **out, size_t *len_out, const temporal_payload *const *payloads,
+                                 size_t count);
+int temporal__payloads_deserialize(temporal_payload ***out, size_t *count_out, const uint8_t *data, size_t len);
+void temporal__payload_array_free(temporal_payload **payloads, size_t count);
+
+#endif

@@ -1,0 +1,40 @@
+/* Internal: one activity task in flight in the worker, from poll to report. The executors and the
+ * loop drive it through these calls. */
+#ifndef TEMPORAL_TASK_H
+#define TEMPORAL_TASK_H
+
+#include "temporal/activity.h"
+#include "worker/activity_context.h"
+
+typedef struct temporal__task temporal__task;
+
+/* Why an activity was interrupted (bit flags; several may be set). */
+enum {
+  TEMPORAL__INTERRUPT_CANCEL = 1u << 0,
+  TEMPORAL__INTERRUPT_PAUSE = 1u << 1,
+  TEMPORAL__INTERRUPT_RESET = 1u << 2,
+  TEMPORAL__INTERRUPT_TIMEOUT = 1u << 3,
+  TEMPORAL__INTERRUPT_NOT_FOUND = 1u << 4,
+  TEMPORAL__INTERRUPT_SHUTDOWN = 1u << 5,
+  TEMPORAL__INTERRUPT_HEARTBEAT_ERROR = 1u << 6,
+};
+
+temporal_activity *temporal__task_activity(temporal__task *task);
+temporal__task *temporal__task_of(const temporal_activity *activity);
+
+/* Reports the outcome (taken) and releases the task's slot. Exactly once per task; any thread. */
+void temporal__task_finish(temporal__task *task, temporal_result *result);
+
+/* Records heartbeat details (copied) with the worker's heartbeat manager. Any thread. */
+int temporal__task_record_heartbeat(temporal__task *task, const temporal_payload *const *details, size_t count);
+
+/* The interrupt reasons so far (0 = none). Any thread. */
+unsigned int temporal__task_interrupts(const temporal__task *task);
+
+/* Called once, on the thread that interrupts the task (heartbeat manager, shutdown), the first time
+ * the task is interrupted: lets an executor carry the cancellation to where the activity runs. Set
+ * before the activity starts. */
+typedef void (*temporal__interrupt_hook)(temporal__task *task, unsigned int reasons, void *data);
+void temporal__task_set_interrupt_hook(temporal__task *task, temporal__interrupt_hook hook, void *data);
+
+#endif
