@@ -32,6 +32,12 @@ struct temporal_executor {
 int temporal__executor_submit(temporal_executor *executor, temporal_shared_state_manager *manager,
                               temporal__task *task);
 
+/* The number of threads of a thread pool (0 for other kinds). */
+unsigned int temporal__thread_pool_size(const temporal_executor *executor);
+
+/* The OTHER branch (job.c): serializes the task into a job and submits it through the vtable. */
+int temporal__job_submit(temporal_executor *executor, temporal_shared_state_manager *manager, temporal__task *task);
+
 /* Runs a sync task in this thread and finishes it (thread pool threads call this). */
 void temporal__task_run_sync(temporal__task *task);
 

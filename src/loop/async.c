@@ -1,0 +1,199 @@
+/* Async activities on a libuv loop: the worker's own loop thread, or a loop the user runs.
+ *
+ * Other threads never touch the loop: pollers and the interrupting threads (heartbeat manager,
+ * shutdown) queue a message and wake the loop with uv_async_send, the one libuv call that is safe
+ * from any thread. On the loop thread, a START message calls the activity function, a CANCEL
+ * message calls the cancel callback the activity registered (the C form of cancelling an asyncio
+ * task). Messages hold a reference on their task, so a task finished meanwhile is still valid. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "worker/worker_internal.h"
+
+typedef enum { MSG_START, MSG_CANCEL, MSG_CLOSE } msg_kind;
+
+typedef struct msg {
+  msg_kind kind;
+  temporal__task *task;
+  struct msg *next;
+} msg;
+
+struct temporal__loop {
+  temporal_worker *worker;
+  uv_loop_t own_loop;
+  uv_loop_t *loop;
+  bool owned;
+  pthread_t thread;
+  uv_async_t wake;
+  pthread_mutex_t mu;
+  pthread_cond_t cond;
+  msg *head, *tail;
+  bool closed; /* the wake handle's close callback ran */
+};
+
+static void push(temporal__loop *l, msg *m) {
+  pthread_mutex_lock(&l->mu);
+  m->next = NULL;
+  if (l->tail)
+    l->tail->next = m;
+  else
+    l->head = m;
+  l->tail = m;
+  pthread_mutex_unlock(&l->mu);
+  uv_async_send(&l->wake);
+}
+
+static int post(temporal__loop *l, msg_kind kind, temporal__task *task) {
+  msg *m = malloc(sizeof *m);
+  if (!m) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  m->kind = kind;
+  m->task = task;
+  if (task) temporal__task_ref(task);
+  push(l, m);
+  return 0;
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void on_wake_closed(uv_handle_t *h) {
+  temporal__loop *l = h->data;
+  /* On our own loop nothing else may keep it alive: handles an activity forgot are closed too. */
+  if (l->owned) uv_walk(l->loop, close_walk_cb, NULL);
+  pthread_mutex_lock(&l->mu);
+  l->closed = true;
+  pthread_cond_broadcast(&l->cond);
+  pthread_mutex_unlock(&l->mu);
+}
+
+static void run_message(temporal__loop *l, msg *m) {
+  temporal__task *t = m->task;
+  switch (m->kind) {
+    case MSG_START:
+      t->activity.loop = l->loop;
+      t->activity.defn.async_fn(&t->activity, t->activity.args);
+      break;
+    case MSG_CANCEL:
+      if (!atomic_load(&t->finished) && t->activity.cancel_cb) t->activity.cancel_cb(&t->activity, t->activity.cancel_data);
+      break;
+    case MSG_CLOSE:
+      uv_close((uv_handle_t *)&l->wake, on_wake_closed);
+      break;
+  }
+  if (t) temporal__task_unref(t);
+  free(m);
+}
+
+static void on_wake(uv_async_t *h) {
+  temporal__loop *l = h->data;
+  pthread_mutex_lock(&l->mu);
+  msg *m = l->head;
+  l->head = l->tail = NULL;
+  pthread_mutex_unlock(&l->mu);
+  while (m) {
+    msg *next = m->next;
+    run_message(l, m);
+    m = next;
+  }
+}
+
+static void *loop_thread(void *arg) {
+  temporal__loop *l = arg;
+  uv_run(l->loop, UV_RUN_DEFAULT);
+  return NULL;
+}
+
+static void on_interrupt(temporal__task *t, unsigned int reasons, void *data) {
+  (void)reasons;
+  if (post(data, MSG_CANCEL, t) != 0)
+    TLOG_ERROR("activity %s: could not deliver its cancellation: out of memory", t->activity.info.activity_id);
+}
+
+int temporal__loop_submit(temporal__loop *l, temporal__task *t) {
+  temporal__task_set_interrupt_hook(t, on_interrupt, l);
+  return post(l, MSG_START, t);
+}
+
+int temporal__loop_new(temporal__loop **out, temporal_worker *worker, uv_loop_t *user_loop) {
+  temporal__loop *l = calloc(1, sizeof *l);
+  if (!l) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  l->worker = worker;
+  pthread_mutex_init(&l->mu, NULL);
+  pthread_cond_init(&l->cond, NULL);
+  l->owned = user_loop == NULL;
+  l->loop = user_loop;
+  int rc = 0;
+  if (l->owned && (rc = uv_loop_init(&l->own_loop)) != 0) goto fail;
+  if (l->owned) l->loop = &l->own_loop;
+  if ((rc = uv_async_init(l->loop, &l->wake, on_wake)) != 0) {
+    if (l->owned) uv_loop_close(&l->own_loop);
+    goto fail;
+  }
+  l->wake.data = l;
+  if (l->owned && pthread_create(&l->thread, NULL, loop_thread, l) != 0) {
+    uv_close((uv_handle_t *)&l->wake, NULL);
+    uv_run(l->loop, UV_RUN_DEFAULT);
+    uv_loop_close(l->loop);
+    rc = UV_EAGAIN;
+    goto fail;
+  }
+  *out = l;
+  return 0;
+fail:
+  pthread_mutex_destroy(&l->mu);
+  pthread_cond_destroy(&l->cond);
+  free(l);
+  return temporal__error(TEMPORAL_ESYSTEM, "could not set up the event loop: %s", uv_strerror(rc));
+}
+
+/* Closes the worker's handle on the loop (from the loop thread, via a message) and, for our own
+ * loop, joins its thread. With a user loop, the user must keep running it until this returns. */
+void temporal__loop_free(temporal__loop *l) {
+  if (!l) return;
+  msg *m = malloc(sizeof *m);
+  if (m) {
+    m->kind = MSG_CLOSE;
+    m->task = NULL;
+    push(l, m);
+  } else {
+    TLOG_ERROR("out of memory closing the event loop");
+    return; /* leak rather than free a handle the loop still holds */
+  }
+  pthread_mutex_lock(&l->mu);
+  while (!l->closed) pthread_cond_wait(&l->cond, &l->mu);
+  pthread_mutex_unlock(&l->mu);
+  if (l->owned) {
+    pthread_join(l->thread, NULL);
+    uv_loop_close(l->loop);
+  }
+  while (l->head) { /* messages after close: none expected, the worker's tasks are all done */
+    msg *next = l->head->next;
+    if (l->head->task) temporal__task_unref(l->head->task);
+    free(l->head);
+    l->head = next;
+  }
+  pthread_mutex_destroy(&l->mu);
+  pthread_cond_destroy(&l->cond);
+  free(l);
+}
+
+int temporal_activity_complete(temporal_activity *activity, temporal_result *result) {
+  if (!activity) {
+    temporal_result_free(result);
+    return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
+  }
+  if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC) {
+    temporal_result_free(result);
+    return temporal__error(TEMPORAL_ESTATE, "temporal_activity_complete is for async activities; sync ones return");
+  }
+  temporal__task *t = temporal__task_of(activity);
+  if (atomic_load(&t->finished)) {
+    temporal_result_free(result);
+    return temporal__error(TEMPORAL_ESTATE, "the activity has already completed");
+  }
+  temporal__task_finish(t, result);
+  return 0;
+}

@@ -1,0 +1,145 @@
+/* The running activity as user code sees it: info filled from the polled task, decoded arguments,
+ * and the public context calls, which dispatch through `ops` so they work the same in the worker
+ * process and in a process-pool child. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/converter_internal.h"
+#include "core/core.h"
+#include "worker/activity_context.h"
+
+static temporal_time_ns timestamp_ns(const Google__Protobuf__Timestamp *ts) {
+  return ts ? (temporal_time_ns)ts->seconds * 1000000000 + ts->nanos : 0;
+}
+
+static temporal_duration_ns duration_ns(const Google__Protobuf__Duration *d) {
+  return d ? (temporal_duration_ns)d->seconds * 1000000000 + d->nanos : 0;
+}
+
+/* protobuf-c leaves unset strings pointing at a shared "" (never NULL), except in sub-messages that
+ * are absent: those we map to "" here. */
+static const char *str_or_empty(const char *s) { return s ? s : ""; }
+
+static void fill_info(temporal_activity *a) {
+  const Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *t = a->task;
+  temporal_activity_info *info = &a->info;
+  info->activity_id = str_or_empty(t->activity_id);
+  info->activity_type = t->activity_type ? str_or_empty(t->activity_type->name) : "";
+  info->activity_run_id = str_or_empty(t->activity_run_id);
+  info->namespace_ = t->workflow_namespace && t->workflow_namespace[0] ? t->workflow_namespace : a->namespace_;
+  info->task_queue = a->task_queue;
+  info->workflow_id = t->workflow_execution ? str_or_empty(t->workflow_execution->workflow_id) : "";
+  info->workflow_run_id = t->workflow_execution ? str_or_empty(t->workflow_execution->run_id) : "";
+  info->workflow_type = t->workflow_type ? str_or_empty(t->workflow_type->name) : "";
+  info->task_token = t->task_token.data;
+  info->task_token_len = t->task_token.len;
+  info->attempt = t->attempt;
+  info->scheduled_time = timestamp_ns(t->scheduled_time);
+  info->current_attempt_scheduled_time = timestamp_ns(t->current_attempt_scheduled_time);
+  info->started_time = timestamp_ns(t->started_time);
+  info->schedule_to_close_timeout = duration_ns(t->schedule_to_close_timeout);
+  info->start_to_close_timeout = duration_ns(t->start_to_close_timeout);
+  info->heartbeat_timeout = duration_ns(t->heartbeat_timeout);
+  info->heartbeat_details = a->heartbeat_details;
+  if (t->retry_policy) {
+    const Temporal__Api__Common__V1__RetryPolicy *rp = t->retry_policy;
+    info->has_retry_policy = true;
+    info->retry_policy.initial_interval = duration_ns(rp->initial_interval);
+    info->retry_policy.backoff_coefficient = rp->backoff_coefficient;
+    info->retry_policy.maximum_interval = duration_ns(rp->maximum_interval);
+    info->retry_policy.maximum_attempts = rp->maximum_attempts;
+    info->retry_policy.non_retryable_error_types = (const char *const *)rp->non_retryable_error_types;
+    info->retry_policy.non_retryable_error_type_count = rp->n_non_retryable_error_types;
+  }
+  if (t->priority) {
+    info->priority.priority_key = t->priority->priority_key;
+    info->priority.fairness_key = str_or_empty(t->priority->fairness_key);
+    info->priority.fairness_weight = t->priority->fairness_weight;
+  } else {
+    info->priority.fairness_key = "";
+  }
+  info->is_local = false;
+}
+
+int temporal__activity_init(temporal_activity *a,
+                            Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *task,
+                            const char *namespace_, const char *task_queue) {
+  memset(a, 0, sizeof *a);
+  a->task = task;
+  a->namespace_ = temporal__strdup(namespace_ ? namespace_ : "");
+  a->task_queue = temporal__strdup(task_queue ? task_queue : "");
+  if (!a->namespace_ || !a->task_queue) return TEMPORAL_ENOMEM;
+  /* Heartbeat details are handed over as recorded; a detail that does not decode must not keep the
+   * activity from running, so fall back to none and let the activity see zero details. */
+  if (temporal__args_new(&a->heartbeat_details, task->heartbeat_details) != 0) {
+    TLOG_WARN("activity %s: ignoring heartbeat details that do not decode: %s",
+              task->activity_id ? task->activity_id : "", temporal_error_last());
+    if (temporal__args_from_payloads(&a->heartbeat_details, NULL, 0) != 0) return TEMPORAL_ENOMEM;
+  }
+  fill_info(a);
+  return temporal__args_new(&a->args, task->input);
+}
+
+void temporal__activity_destroy(temporal_activity *a) {
+  if (!a) return;
+  temporal__args_free(a->args);
+  temporal__args_free(a->heartbeat_details);
+  if (a->task) protobuf_c_message_free_unpacked(&a->task->base, NULL);
+  free(a->namespace_);
+  free(a->task_queue);
+  memset(a, 0, sizeof *a);
+}
+
+temporal_result *temporal__activity_call_sync(temporal_activity *a) {
+  temporal_result *r = a->defn.sync_fn(a, a->args);
+  return r ? r : temporal_result_none();
+}
+
+/* ---- Public context calls -------------------------------------------------------------------- */
+
+const temporal_activity_info *temporal_activity_get_info(const temporal_activity *activity) {
+  return activity ? &activity->info : NULL;
+}
+
+void *temporal_activity_data(const temporal_activity *activity) { return activity ? activity->defn.data : NULL; }
+
+uv_loop_t *temporal_activity_loop(temporal_activity *activity) { return activity ? activity->loop : NULL; }
+
+int temporal_activity_heartbeat(temporal_activity *activity, const temporal_payload *const *details, size_t count) {
+  if (!activity) return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
+  if (count && !details) return temporal__error(TEMPORAL_EINVAL, "details is NULL with a count of %zu", count);
+  return activity->ops->heartbeat(activity, details, count);
+}
+
+int temporal_activity_heartbeat_json(temporal_activity *activity, const json_t *detail) {
+  if (!detail) return temporal_activity_heartbeat(activity, NULL, 0);
+  temporal_payload *p = NULL;
+  int rc = temporal_payload_new_json(&p, detail);
+  if (rc != 0) return rc;
+  const temporal_payload *list[1] = {p};
+  rc = temporal_activity_heartbeat(activity, list, 1);
+  temporal_payload_free(p);
+  return rc;
+}
+
+bool temporal_activity_is_cancelled(const temporal_activity *activity) {
+  return activity && activity->ops->is_cancelled(activity);
+}
+
+int temporal_activity_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout) {
+  if (!activity) return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
+  if (activity->defn.kind == TEMPORAL_ACTIVITY_KIND_ASYNC)
+    return temporal__error(TEMPORAL_ESTATE,
+                           "wait_for_cancelled would block the event loop; async activities register "
+                           "temporal_activity_on_cancel instead");
+  return activity->ops->wait_for_cancelled(activity, timeout);
+}
+
+int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb cb, void *data) {
+  if (!activity) return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
+  if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC)
+    return temporal__error(TEMPORAL_ESTATE, "temporal_activity_on_cancel is for async activities");
+  activity->cancel_cb = cb;
+  activity->cancel_data = data;
+  return 0;
+}

@@ -1,0 +1,226 @@
+/* The heartbeat manager: one thread per worker that throttles and sends heartbeats, and turns the
+ * server's answers into interruptions.
+ *
+ * Per activity (REFERENCE.md §1): last value wins; the first heartbeat goes out at once; then at most
+ * one send per interval (0.8 x heartbeat_timeout, 30 s without one, never more than 60 s). Pending
+ * details are flushed only in a failure or cancellation report (temporal__heartbeats_close). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/converter_internal.h"
+#include "core/core.h"
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "worker/worker_internal.h"
+
+#define HEARTBEAT_DEFAULT_INTERVAL (30 * TEMPORAL_SECOND)
+#define HEARTBEAT_MAX_INTERVAL (60 * TEMPORAL_SECOND)
+
+struct temporal__heartbeats {
+  temporal_worker *worker;
+  pthread_mutex_t mu;
+  pthread_cond_t cond;
+  bool stop;
+  temporal__task *tasks; /* tasks with heartbeat state */
+  pthread_t thread;
+};
+
+static temporal_duration_ns throttle_interval(const temporal__task *t) {
+  temporal_duration_ns hb = t->activity.info.heartbeat_timeout;
+  temporal_duration_ns interval = hb > 0 ? hb * 8 / 10 : HEARTBEAT_DEFAULT_INTERVAL;
+  return interval > HEARTBEAT_MAX_INTERVAL ? HEARTBEAT_MAX_INTERVAL : interval;
+}
+
+static int copy_details(temporal_payload ***out, const temporal_payload *const *details, size_t count) {
+  *out = NULL;
+  if (!count) return 0;
+  temporal_payload **copy = calloc(count, sizeof *copy);
+  if (!copy) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  for (size_t i = 0; i < count; i++) {
+    int rc = temporal_payload_copy(&copy[i], details[i]);
+    if (rc != 0) {
+      temporal__payload_array_free(copy, i);
+      return rc;
+    }
+  }
+  *out = copy;
+  return 0;
+}
+
+int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, const temporal_payload *const *details,
+                                size_t count) {
+  temporal_payload **copy = NULL;
+  int rc = copy_details(&copy, details, count);
+  if (rc != 0) return rc;
+  pthread_mutex_lock(&hb->mu);
+  if (t->hb.closed) {
+    pthread_mutex_unlock(&hb->mu);
+    temporal__payload_array_free(copy, count);
+    return temporal__error(TEMPORAL_ESTATE, "the activity has already finished");
+  }
+  temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
+  t->hb.pending = copy;
+  t->hb.pending_count = count;
+  t->hb.has_pending = true;
+  if (!t->hb.registered) {
+    t->hb.registered = true;
+    t->hb.interval = throttle_interval(t);
+    t->hb.next_allowed = 0; /* the first heartbeat goes out at once */
+    t->hb.next = hb->tasks;
+    hb->tasks = t;
+    temporal__task_ref(t);
+  }
+  if (!t->hb.in_flight && temporal__monotonic_ns() >= t->hb.next_allowed) pthread_cond_signal(&hb->cond);
+  pthread_mutex_unlock(&hb->mu);
+  return 0;
+}
+
+static void unlink_task(temporal__heartbeats *hb, temporal__task *t) {
+  for (temporal__task **p = &hb->tasks; *p; p = &(*p)->hb.next) {
+    if (*p == t) {
+      *p = t->hb.next;
+      t->hb.next = NULL;
+      return;
+    }
+  }
+}
+
+void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__task *t, temporal_payload ***details_out,
+                                size_t *count_out) {
+  bool drop_ref = false;
+  pthread_mutex_lock(&hb->mu);
+  t->hb.closed = true;
+  *details_out = t->hb.has_pending ? t->hb.pending : NULL;
+  *count_out = t->hb.has_pending ? t->hb.pending_count : 0;
+  if (!t->hb.has_pending) temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
+  t->hb.pending = NULL;
+  t->hb.pending_count = 0;
+  t->hb.has_pending = false;
+  if (t->hb.registered) {
+    unlink_task(hb, t);
+    t->hb.registered = false;
+    drop_ref = true;
+  }
+  pthread_mutex_unlock(&hb->mu);
+  if (drop_ref) temporal__task_unref(t);
+}
+
+/* Sends one heartbeat and applies the answer. Called without the manager's lock. */
+static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details, size_t count) {
+  temporal_worker *w = hb->worker;
+  Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatRequest req =
+      TEMPORAL__API__WORKFLOWSERVICE__V1__RECORD_ACTIVITY_TASK_HEARTBEAT_REQUEST__INIT;
+  req.task_token = (ProtobufCBinaryData){.data = (uint8_t *)t->activity.info.task_token,
+                                         .len = t->activity.info.task_token_len};
+  req.identity = w->identity;
+  req.namespace_ = w->namespace_;
+  Temporal__Api__Common__V1__Payloads *payloads = NULL;
+  if (count && temporal__payloads_to_proto(&payloads, (const temporal_payload *const *)details, count) != 0) {
+    temporal__task_interrupt(t, TEMPORAL__INTERRUPT_HEARTBEAT_ERROR, temporal_error_last());
+    return;
+  }
+  req.details = payloads;
+  ProtobufCMessage *resp = NULL;
+  temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
+  int rc = temporal__transport_call(w->transport, "RecordActivityTaskHeartbeat", &req.base,
+                                    &temporal__api__workflowservice__v1__record_activity_task_heartbeat_response__descriptor,
+                                    &resp, &opts, NULL);
+  if (payloads) protobuf_c_message_free_unpacked(&payloads->base, NULL);
+  if (rc == 0) {
+    const Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatResponse *r = (const void *)resp;
+    unsigned int reasons = (r->cancel_requested ? TEMPORAL__INTERRUPT_CANCEL : 0) |
+                           (r->activity_paused ? TEMPORAL__INTERRUPT_PAUSE : 0) |
+                           (r->activity_reset ? TEMPORAL__INTERRUPT_RESET : 0);
+    if (reasons) temporal__task_interrupt(t, reasons, NULL);
+    protobuf_c_message_free_unpacked(resp, NULL);
+  } else if (rc == TEMPORAL_ENOTFOUND) {
+    /* Timed out or completed elsewhere: stop it, and report nothing for it. */
+    TLOG_WARN("activity %s: heartbeat answered NotFound (timed out or completed elsewhere); interrupting it",
+              t->activity.info.activity_id);
+    temporal__task_interrupt(t, TEMPORAL__INTERRUPT_NOT_FOUND, NULL);
+  } else if (rc == TEMPORAL_EINVAL || rc == TEMPORAL_ETOOBIG) {
+    /* The server refused these details: the activity fails with that error. */
+    temporal__task_interrupt(t, TEMPORAL__INTERRUPT_HEARTBEAT_ERROR, temporal_error_last());
+  } else {
+    TLOG_WARN("activity %s: heartbeat not sent: %s", t->activity.info.activity_id, temporal_error_last());
+  }
+}
+
+static void *heartbeat_thread(void *arg) {
+  temporal__heartbeats *hb = arg;
+  pthread_mutex_lock(&hb->mu);
+  while (!hb->stop) {
+    int64_t now = temporal__monotonic_ns();
+    int64_t next_wake = 0;
+    temporal__task *due = NULL;
+    for (temporal__task *t = hb->tasks; t; t = t->hb.next) {
+      if (!t->hb.has_pending || t->hb.in_flight) continue;
+      if (t->hb.next_allowed <= now) {
+        due = t;
+        break;
+      }
+      if (!next_wake || t->hb.next_allowed < next_wake) next_wake = t->hb.next_allowed;
+    }
+    if (!due) {
+      if (next_wake) {
+        struct timespec ts = temporal__monotonic_ts(next_wake);
+        pthread_cond_timedwait(&hb->cond, &hb->mu, &ts);
+      } else {
+        pthread_cond_wait(&hb->cond, &hb->mu);
+      }
+      continue;
+    }
+    temporal_payload **details = due->hb.pending;
+    size_t count = due->hb.pending_count;
+    due->hb.pending = NULL;
+    due->hb.pending_count = 0;
+    due->hb.has_pending = false;
+    due->hb.in_flight = true;
+    temporal__task_ref(due);
+    pthread_mutex_unlock(&hb->mu);
+    int64_t started = temporal__monotonic_ns();
+    send_heartbeat(hb, due, details, count);
+    temporal__payload_array_free(details, count);
+    pthread_mutex_lock(&hb->mu);
+    due->hb.in_flight = false;
+    due->hb.next_allowed = started + due->hb.interval;
+    pthread_mutex_unlock(&hb->mu);
+    temporal__task_unref(due);
+    pthread_mutex_lock(&hb->mu);
+  }
+  pthread_mutex_unlock(&hb->mu);
+  return NULL;
+}
+
+int temporal__heartbeats_new(temporal__heartbeats **out, temporal_worker *worker) {
+  temporal__heartbeats *hb = calloc(1, sizeof *hb);
+  if (!hb) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  hb->worker = worker;
+  pthread_mutex_init(&hb->mu, NULL);
+  temporal__cond_init(&hb->cond);
+  if (pthread_create(&hb->thread, NULL, heartbeat_thread, hb) != 0) {
+    pthread_mutex_destroy(&hb->mu);
+    pthread_cond_destroy(&hb->cond);
+    free(hb);
+    return temporal__error(TEMPORAL_ESYSTEM, "could not start the heartbeat thread");
+  }
+  *out = hb;
+  return 0;
+}
+
+void temporal__heartbeats_free(temporal__heartbeats *hb) {
+  if (!hb) return;
+  pthread_mutex_lock(&hb->mu);
+  hb->stop = true;
+  pthread_cond_signal(&hb->cond);
+  pthread_mutex_unlock(&hb->mu);
+  pthread_join(hb->thread, NULL);
+  /* Every task closed its state before it was reported, so nothing is left registered. */
+  while (hb->tasks) {
+    temporal__task *t = hb->tasks;
+    hb->tasks = t->hb.next;
+    temporal__task_unref(t);
+  }
+  pthread_mutex_destroy(&hb->mu);
+  pthread_cond_destroy(&hb->cond);
+  free(hb);
+}

@@ -1,0 +1,262 @@
+/* The reporter: threads that tell the server how each activity ended (RespondActivityTask
+ * Completed / Failed / Canceled), retried until the server accepts the report or says the task is
+ * gone, then release the task's slot. Activities never block on the network to finish.
+ *
+ * Which report an outcome gets (REFERENCE.md §1): a value -> Completed; an application error ->
+ * Failed; a cancelled outcome, in order: heartbeat-send error -> Failed with it; paused -> Failed
+ * "ActivityPause"; reset -> Failed "ActivityReset"; cancel requested -> Canceled; worker shutdown ->
+ * Failed "WorkerShutdown" (retryable, so the server retries elsewhere); otherwise Failed. After a
+ * local timeout or a NotFound heartbeat nothing is reported: the server already resolved it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/converter_internal.h"
+#include "core/core.h"
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "worker/worker_internal.h"
+
+/* How long past the activity's own deadline a report is still worth retrying. */
+#define REPORT_DEADLINE_MARGIN (10 * TEMPORAL_SECOND)
+#define REPORT_MIN_RETRY_WINDOW (60 * TEMPORAL_SECOND)
+
+struct temporal__reporter {
+  temporal_worker *worker;
+  pthread_mutex_t mu;
+  pthread_cond_t cond;
+  temporal__task *head, *tail;
+  bool stop;
+  unsigned int thread_count;
+  pthread_t *threads;
+};
+
+typedef enum { REPORT_COMPLETED, REPORT_FAILED, REPORT_CANCELED, REPORT_NOTHING } report_kind;
+
+/* The monotonic time after which retrying a report is pointless: the server has timed the activity
+ * out by then. */
+static int64_t report_give_up_at(const temporal__task *t) {
+  const temporal_activity_info *i = &t->activity.info;
+  temporal_time_ns end = 0;
+  if (i->start_to_close_timeout && i->started_time) end = i->started_time + i->start_to_close_timeout;
+  if (i->schedule_to_close_timeout && i->scheduled_time) {
+    temporal_time_ns e2 = i->scheduled_time + i->schedule_to_close_timeout;
+    if (!end || e2 < end) end = e2;
+  }
+  int64_t now_mono = temporal__monotonic_ns();
+  int64_t window = end ? (int64_t)(end - temporal__now_ns()) + REPORT_DEADLINE_MARGIN : 0;
+  if (window < REPORT_MIN_RETRY_WINDOW) window = REPORT_MIN_RETRY_WINDOW;
+  return now_mono + window;
+}
+
+/* One RPC, retried on transport errors until accepted, NotFound, a refusal, or the give-up time. */
+static int call_until_settled(temporal__task *t, const char *method, const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *resp_desc) {
+  temporal_worker *w = t->worker;
+  temporal__backoff backoff;
+  temporal__backoff_init(&backoff, 200 * TEMPORAL_MS, 10 * TEMPORAL_SECOND);
+  int64_t give_up = report_give_up_at(t);
+  for (;;) {
+    ProtobufCMessage *resp = NULL;
+    temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
+    int rc = temporal__transport_call(w->transport, method, req, resp_desc, &resp, &opts, NULL);
+    if (resp) protobuf_c_message_free_unpacked(resp, NULL);
+    if (rc == 0 || rc == TEMPORAL_ENOTFOUND || rc == TEMPORAL_EINVAL || rc == TEMPORAL_ETOOBIG ||
+        rc == TEMPORAL_ESERVER)
+      return rc;
+    if (temporal__monotonic_ns() >= give_up) {
+      TLOG_ERROR("activity %s: giving up on %s after the activity's deadline: %s", t->activity.info.activity_id,
+                 method, temporal_error_last());
+      return rc;
+    }
+    TLOG_WARN("activity %s: %s failed, retrying: %s", t->activity.info.activity_id, method, temporal_error_last());
+    temporal__sleep_ns(temporal__backoff_next(&backoff));
+  }
+}
+
+static ProtobufCBinaryData token_of(const temporal__task *t) {
+  return (ProtobufCBinaryData){.data = (uint8_t *)t->activity.info.task_token, .len = t->activity.info.task_token_len};
+}
+
+static int send_failed(temporal__task *t, Temporal__Api__Failure__V1__Failure *failure, temporal_payload **hb,
+                       size_t hb_count) {
+  temporal_worker *w = t->worker;
+  Temporal__Api__Workflowservice__V1__RespondActivityTaskFailedRequest req =
+      TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_FAILED_REQUEST__INIT;
+  req.task_token = token_of(t);
+  req.identity = w->identity;
+  req.namespace_ = w->namespace_;
+  req.failure = failure;
+  Temporal__Api__Common__V1__Payloads *details = NULL;
+  if (hb_count && temporal__payloads_to_proto(&details, (const temporal_payload *const *)hb, hb_count) == 0)
+    req.last_heartbeat_details = details;
+  int rc = call_until_settled(t, "RespondActivityTaskFailed", &req.base,
+                              &temporal__api__workflowservice__v1__respond_activity_task_failed_response__descriptor);
+  if (details) protobuf_c_message_free_unpacked(&details->base, NULL);
+  return rc;
+}
+
+static int report_failure(temporal__task *t, const char *type, const char *message, bool non_retryable,
+                          temporal_payload **hb, size_t hb_count) {
+  Temporal__Api__Failure__V1__Failure *failure = NULL;
+  int rc = temporal__failure_new(&failure, type, message, non_retryable);
+  if (rc != 0) return rc;
+  rc = send_failed(t, failure, hb, hb_count);
+  protobuf_c_message_free_unpacked(&failure->base, NULL);
+  return rc;
+}
+
+static int report_error(temporal__task *t, const temporal_application_error *err, temporal_payload **hb,
+                        size_t hb_count) {
+  Temporal__Api__Failure__V1__Failure *failure = NULL;
+  int rc = temporal__failure_from_application_error(&failure, err);
+  if (rc != 0) return report_failure(t, "EncodingError", temporal_error_last(), false, hb, hb_count);
+  rc = send_failed(t, failure, hb, hb_count);
+  protobuf_c_message_free_unpacked(&failure->base, NULL);
+  return rc;
+}
+
+static int report_completed(temporal__task *t) {
+  temporal_worker *w = t->worker;
+  Temporal__Api__Common__V1__Payload *payload = NULL;
+  int rc = temporal__result_value_to_proto(&payload, t->result);
+  if (rc != 0) return report_failure(t, "EncodingError", temporal_error_last(), false, NULL, 0);
+  Temporal__Api__Common__V1__Payloads payloads = TEMPORAL__API__COMMON__V1__PAYLOADS__INIT;
+  payloads.n_payloads = 1;
+  payloads.payloads = &payload;
+  Temporal__Api__Workflowservice__V1__RespondActivityTaskCompletedRequest req =
+      TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_COMPLETED_REQUEST__INIT;
+  req.task_token = token_of(t);
+  req.identity = w->identity;
+  req.namespace_ = w->namespace_;
+  req.result = &payloads;
+  rc = call_until_settled(t, "RespondActivityTaskCompleted", &req.base,
+                          &temporal__api__workflowservice__v1__respond_activity_task_completed_response__descriptor);
+  protobuf_c_message_free_unpacked(&payload->base, NULL);
+  if (rc == TEMPORAL_EINVAL || rc == TEMPORAL_ETOOBIG) {
+    /* The server refused the result itself (too large, ...): the attempt fails with that reason rather
+     * than vanishing. */
+    char why[600];
+    snprintf(why, sizeof why, "the server refused the activity's result: %s", temporal_error_last());
+    return report_failure(t, "ResultRejected", why, false, NULL, 0);
+  }
+  return rc;
+}
+
+static int report_canceled(temporal__task *t, temporal_payload **hb, size_t hb_count) {
+  temporal_worker *w = t->worker;
+  Temporal__Api__Workflowservice__V1__RespondActivityTaskCanceledRequest req =
+      TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_CANCELED_REQUEST__INIT;
+  req.task_token = token_of(t);
+  req.identity = w->identity;
+  req.namespace_ = w->namespace_;
+  Temporal__Api__Common__V1__Payloads *details = NULL;
+  if (hb_count && temporal__payloads_to_proto(&details, (const temporal_payload *const *)hb, hb_count) == 0)
+    req.details = details;
+  int rc = call_until_settled(t, "RespondActivityTaskCanceled", &req.base,
+                              &temporal__api__workflowservice__v1__respond_activity_task_canceled_response__descriptor);
+  if (details) protobuf_c_message_free_unpacked(&details->base, NULL);
+  if (rc == TEMPORAL_EINVAL) /* Canceled is legal only after cancel_requested was seen. */
+    return report_failure(t, "CancelledError", "the activity was cancelled", false, hb, hb_count);
+  return rc;
+}
+
+static void report(temporal__task *t) {
+  unsigned int why = temporal__task_interrupts(t);
+  temporal_payload **hb = NULL;
+  size_t hb_count = 0;
+  temporal__heartbeats_close(t->worker->heartbeats, t, &hb, &hb_count);
+  const temporal_result *r = t->result;
+  int rc = 0;
+  if (why & (TEMPORAL__INTERRUPT_NOT_FOUND | TEMPORAL__INTERRUPT_TIMEOUT)) {
+    TLOG_DEBUG("activity %s: not reported, the server has already resolved it", t->activity.info.activity_id);
+  } else if (r->kind == TEMPORAL__RESULT_VALUE) {
+    rc = report_completed(t);
+  } else if (r->kind == TEMPORAL__RESULT_ERROR) {
+    rc = report_error(t, r->error, hb, hb_count);
+  } else if (why & TEMPORAL__INTERRUPT_HEARTBEAT_ERROR) {
+    rc = report_failure(t, "HeartbeatError", t->heartbeat_error ? t->heartbeat_error : "heartbeat failed", false,
+                        hb, hb_count);
+  } else if (why & TEMPORAL__INTERRUPT_PAUSE) {
+    rc = report_failure(t, "ActivityPause", "Unhandled activity cancel error produced by activity pause", false, hb,
+                        hb_count);
+  } else if (why & TEMPORAL__INTERRUPT_RESET) {
+    rc = report_failure(t, "ActivityReset", "Unhandled activity cancel error produced by activity reset", false, hb,
+                        hb_count);
+  } else if (why & TEMPORAL__INTERRUPT_CANCEL) {
+    rc = report_canceled(t, hb, hb_count);
+  } else if (why & TEMPORAL__INTERRUPT_SHUTDOWN) {
+    rc = report_failure(t, "WorkerShutdown", "Worker is shutting down and this activity did not complete in time",
+                        false, hb, hb_count);
+  } else {
+    rc = report_failure(t, "CancelledError", "the activity ended as cancelled without a cancellation request", false,
+                        hb, hb_count);
+  }
+  if (rc == TEMPORAL_ENOTFOUND)
+    TLOG_INFO("activity %s: the server no longer knows the task (already resolved or timed out)",
+              t->activity.info.activity_id);
+  else if (rc != 0)
+    TLOG_ERROR("activity %s: report failed: %s", t->activity.info.activity_id, temporal_error_last());
+  temporal__payload_array_free(hb, hb_count);
+}
+
+static void *reporter_thread(void *arg) {
+  temporal__reporter *r = arg;
+  pthread_mutex_lock(&r->mu);
+  for (;;) {
+    while (!r->head && !r->stop) pthread_cond_wait(&r->cond, &r->mu);
+    if (!r->head) break; /* stop, and the queue is drained */
+    temporal__task *t = r->head;
+    r->head = t->report_next;
+    if (!r->head) r->tail = NULL;
+    pthread_mutex_unlock(&r->mu);
+    report(t);
+    temporal__worker_task_done(r->worker, t);
+    pthread_mutex_lock(&r->mu);
+  }
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
+void temporal__reporter_push(temporal__reporter *r, temporal__task *t) {
+  pthread_mutex_lock(&r->mu);
+  t->report_next = NULL;
+  if (r->tail)
+    r->tail->report_next = t;
+  else
+    r->head = t;
+  r->tail = t;
+  pthread_cond_signal(&r->cond);
+  pthread_mutex_unlock(&r->mu);
+}
+
+int temporal__reporter_new(temporal__reporter **out, temporal_worker *worker, unsigned int threads) {
+  temporal__reporter *r = calloc(1, sizeof *r);
+  if (!r || !(r->threads = calloc(threads, sizeof *r->threads))) {
+    free(r);
+    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  }
+  r->worker = worker;
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cond, NULL);
+  for (; r->thread_count < threads; r->thread_count++) {
+    if (pthread_create(&r->threads[r->thread_count], NULL, reporter_thread, r) != 0) {
+      temporal__reporter_free(r);
+      return temporal__error(TEMPORAL_ESYSTEM, "could not start a reporter thread");
+    }
+  }
+  *out = r;
+  return 0;
+}
+
+/* Drains the queue (every finished result is reported) and joins the threads. */
+void temporal__reporter_free(temporal__reporter *r) {
+  if (!r) return;
+  pthread_mutex_lock(&r->mu);
+  r->stop = true;
+  pthread_cond_broadcast(&r->cond);
+  pthread_mutex_unlock(&r->mu);
+  for (unsigned int i = 0; i < r->thread_count; i++) pthread_join(r->threads[i], NULL);
+  pthread_mutex_destroy(&r->mu);
+  pthread_cond_destroy(&r->cond);
+  free(r->threads);
+  free(r);
+}

@@ -1,0 +1,177 @@
+/* One activity task in the worker, from poll to report: creation, dispatch by type and kind, the
+ * in-process context calls (heartbeat, cancellation), interruption, and finishing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/converter_internal.h"
+#include "core/core.h"
+#include "executor/executor_internal.h"
+#include "worker/worker_internal.h"
+
+static int task_heartbeat(temporal_activity *activity, const temporal_payload *const *details, size_t count);
+static bool task_is_cancelled(const temporal_activity *activity);
+static int task_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout);
+
+static const temporal__activity_ops worker_ops = {
+    .heartbeat = task_heartbeat,
+    .is_cancelled = task_is_cancelled,
+    .wait_for_cancelled = task_wait_for_cancelled,
+};
+
+temporal_activity *temporal__task_activity(temporal__task *task) { return &task->activity; }
+
+temporal__task *temporal__task_of(const temporal_activity *activity) {
+  return (temporal__task *)activity; /* activity is the first member */
+}
+
+/* Keeps the decode error so dispatch can fail the task after the type lookup (a not-registered type
+ * is reported as such, whatever its arguments). */
+static _Thread_local char decode_error[512];
+
+int temporal__task_new(temporal__task **out, temporal_worker *worker,
+                       Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *resp) {
+  temporal__task *t = calloc(1, sizeof *t);
+  if (!t) {
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  }
+  t->worker = worker;
+  atomic_init(&t->refs, 1);
+  atomic_init(&t->interrupts, 0);
+  atomic_init(&t->finished, false);
+  pthread_mutex_init(&t->mu, NULL);
+  temporal__cond_init(&t->cond);
+  decode_error[0] = '\0';
+  int rc = temporal__activity_init(&t->activity, resp, worker->namespace_, worker->task_queue);
+  if (rc == TEMPORAL_EDECODE) {
+    snprintf(decode_error, sizeof decode_error, "%s", temporal_error_last());
+    rc = 0; /* reported by dispatch */
+  }
+  t->activity.ops = &worker_ops;
+  t->activity.owner = t;
+  *out = t;
+  return rc;
+}
+
+static void task_free(temporal__task *t) {
+  temporal__activity_destroy(&t->activity);
+  temporal_result_free(t->result);
+  temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
+  free(t->heartbeat_error);
+  pthread_mutex_destroy(&t->mu);
+  pthread_cond_destroy(&t->cond);
+  free(t);
+}
+
+void temporal__task_ref(temporal__task *t) { atomic_fetch_add(&t->refs, 1); }
+
+void temporal__task_unref(temporal__task *t) {
+  if (t && atomic_fetch_sub(&t->refs, 1) == 1) task_free(t);
+}
+
+void temporal__task_set_interrupt_hook(temporal__task *t, temporal__interrupt_hook hook, void *data) {
+  t->hook = hook;
+  t->hook_data = data;
+}
+
+unsigned int temporal__task_interrupts(const temporal__task *t) { return atomic_load(&((temporal__task *)t)->interrupts); }
+
+void temporal__task_interrupt(temporal__task *t, unsigned int reasons, const char *heartbeat_error) {
+  if (atomic_load(&t->finished)) return;
+  pthread_mutex_lock(&t->mu);
+  if (heartbeat_error && !t->heartbeat_error) t->heartbeat_error = temporal__strdup(heartbeat_error);
+  unsigned int before = atomic_fetch_or(&t->interrupts, reasons);
+  pthread_cond_broadcast(&t->cond);
+  pthread_mutex_unlock(&t->mu);
+  if (before == 0 && t->hook) t->hook(t, reasons, t->hook_data);
+}
+
+void temporal__task_finish(temporal__task *t, temporal_result *result) {
+  if (atomic_exchange(&t->finished, true)) {
+    TLOG_ERROR("activity %s finished twice; the second outcome is ignored", t->activity.info.activity_id);
+    temporal_result_free(result);
+    return;
+  }
+  t->result = result ? result : temporal_result_none();
+  temporal__reporter_push(t->worker->reporter, t);
+}
+
+int temporal__task_record_heartbeat(temporal__task *t, const temporal_payload *const *details, size_t count) {
+  return temporal__heartbeats_record(t->worker->heartbeats, t, details, count);
+}
+
+/* ---- In-process context calls ---------------------------------------------------------------- */
+
+static int task_heartbeat(temporal_activity *activity, const temporal_payload *const *details, size_t count) {
+  return temporal__task_record_heartbeat(temporal__task_of(activity), details, count);
+}
+
+static bool task_is_cancelled(const temporal_activity *activity) {
+  return temporal__task_interrupts(temporal__task_of(activity)) != 0;
+}
+
+static int task_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout) {
+  temporal__task *t = temporal__task_of(activity);
+  struct timespec deadline = temporal__deadline_ts(timeout);
+  pthread_mutex_lock(&t->mu);
+  int rc = 0;
+  while (atomic_load(&t->interrupts) == 0 && rc == 0)
+    rc = timeout > 0 ? pthread_cond_timedwait(&t->cond, &t->mu, &deadline) : pthread_cond_wait(&t->cond, &t->mu);
+  bool cancelled = atomic_load(&t->interrupts) != 0;
+  pthread_mutex_unlock(&t->mu);
+  return cancelled ? 0 : TEMPORAL_ETIMEDOUT;
+}
+
+/* ---- Dispatch ---------------------------------------------------------------------------------- */
+
+static void fail_now(temporal__task *t, temporal_application_error *err) { temporal__task_finish(t, temporal_result_error(err)); }
+
+static void fail_not_found(temporal__task *t) {
+  const temporal__registry *r = &t->worker->registry;
+  temporal_application_error *err = NULL;
+  char *msg = temporal__asprintf("Activity function %s is not registered on this worker, available activities: %s",
+                                 t->activity.info.activity_type, r->names ? r->names : "");
+  if (msg && temporal_application_error_new(&err, "NotFoundError", msg) == 0)
+    fail_now(t, err);
+  else
+    temporal__task_finish(t, temporal_result_errorf("NotFoundError", "activity type not registered"));
+  free(msg);
+}
+
+static void fail_decode(temporal__task *t, const char *why) {
+  temporal_application_error *err = NULL, *cause = NULL;
+  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0) {
+    temporal__task_finish(t, temporal_result_errorf(NULL, "Failed decoding arguments"));
+    return;
+  }
+  if (temporal_application_error_new(&cause, "DecodeError", why) == 0) temporal_application_error_set_cause(err, cause);
+  fail_now(t, err);
+}
+
+void temporal__task_dispatch(temporal__task *t) {
+  temporal_worker *w = t->worker;
+  char why[sizeof decode_error];
+  snprintf(why, sizeof why, "%s", decode_error);
+  const temporal_activity_definition *d = temporal__registry_find(&w->registry, t->activity.info.activity_type);
+  if (!d) {
+    fail_not_found(t);
+    return;
+  }
+  t->activity.defn = *d;
+  if (!t->activity.args) {
+    fail_decode(t, why[0] ? why : "the input could not be decoded");
+    return;
+  }
+  int rc;
+  if (d->kind == TEMPORAL_ACTIVITY_KIND_ASYNC)
+    rc = temporal__loop_submit(w->loop, t);
+  else
+    rc = temporal__executor_submit(w->executor, w->ssm, t);
+  if (rc != 0)
+    temporal__task_finish(t, temporal_result_errorf("ExecutorError", "could not start the activity: %s",
+                                                    temporal_error_last()));
+}
+
+void temporal__task_run_sync(temporal__task *t) {
+  temporal__task_finish(t, temporal__activity_call_sync(&t->activity));
+}

@@ -1,0 +1,236 @@
+/* The worker's life: options checked at creation, the namespace checked at start, then pollers,
+ * heartbeats, reporter and loop; and the orderly shutdown (stop polling, let running activities
+ * finish for the grace period, cancel the rest, report everything, join every thread). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "worker/worker_internal.h"
+
+#define DEFAULT_SLOTS 100
+#define DEFAULT_POLLERS 5
+#define REPORTER_THREADS 4
+/* How long stopping waits for in-flight polls to come back on their own (the server ends them when
+ * it honours ShutdownWorker) before cancelling them locally. */
+#define POLL_DRAIN_TIMEOUT (5 * TEMPORAL_SECOND)
+
+static int check_options(const temporal_worker_options *o, const temporal__registry *r) {
+  if (!o->task_queue || !o->task_queue[0]) return temporal__error(TEMPORAL_EINVAL, "task_queue is required");
+  if (r->count == 0 && !r->dynamic) return temporal__error(TEMPORAL_EINVAL, "the worker has no activities");
+  if (r->has_sync || (r->dynamic && r->dynamic->kind == TEMPORAL_ACTIVITY_KIND_SYNC)) {
+    if (!o->activity_executor)
+      return temporal__error(TEMPORAL_EINVAL,
+                             "the worker has sync activities, so activity_executor is required "
+                             "(a thread pool, a process pool, or another executor)");
+    if (o->activity_executor->kind != TEMPORAL__EXECUTOR_THREAD_POOL && !o->shared_state_manager)
+      return temporal__error(TEMPORAL_EINVAL,
+                             "activity_executor is not a thread pool, so shared_state_manager is required "
+                             "(heartbeats and cancellation cross the process boundary through it)");
+  }
+  return 0;
+}
+
+int temporal_worker_new(temporal_worker **out, temporal_client *client, const temporal_worker_options *opts) {
+  if (!out || !client || !opts) return temporal__error(TEMPORAL_EINVAL, "out, client and opts are required");
+  *out = NULL;
+  if (opts->version != TEMPORAL_WORKER_OPTIONS_VERSION)
+    return temporal__error(TEMPORAL_EINVAL, "unsupported temporal_worker_options version %u", opts->version);
+  temporal_worker *w = calloc(1, sizeof *w);
+  if (!w) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cond, NULL);
+  sem_init(&w->shutdown_sem, 0, 0);
+  int rc = temporal__registry_init(&w->registry, opts->activities, opts->activity_count);
+  if (rc == 0) rc = check_options(opts, &w->registry);
+  if (rc != 0) {
+    temporal_worker_free(w);
+    return rc;
+  }
+  w->client = client;
+  w->transport = client->transport;
+  w->executor = opts->activity_executor;
+  w->ssm = opts->shared_state_manager;
+  w->user_loop = opts->loop;
+  w->max_slots = opts->max_concurrent_activities ? opts->max_concurrent_activities : DEFAULT_SLOTS;
+  w->poller_count = opts->max_concurrent_activity_polls ? opts->max_concurrent_activity_polls : DEFAULT_POLLERS;
+  if (w->poller_count > w->max_slots) w->poller_count = w->max_slots;
+  w->free_slots = w->max_slots;
+  w->graceful_shutdown_timeout = opts->graceful_shutdown_timeout;
+  w->task_queue = temporal__strdup(opts->task_queue);
+  w->identity = temporal__strdup(opts->identity ? opts->identity : client->identity);
+  w->namespace_ = temporal__strdup(client->namespace_);
+  temporal__uuid4(w->instance_key);
+  if (!w->task_queue || !w->identity || !w->namespace_) {
+    temporal_worker_free(w);
+    return TEMPORAL_ENOMEM;
+  }
+  if (w->executor && atomic_exchange(&w->executor->in_use, true)) {
+    w->executor = NULL; /* not ours to release */
+    temporal_worker_free(w);
+    return temporal__error(TEMPORAL_EINVAL, "activity_executor is already used by another worker");
+  }
+  unsigned int threads = w->executor ? temporal__thread_pool_size(w->executor) : 0;
+  if (threads && threads < w->max_slots)
+    TLOG_WARN("the activity_executor thread pool has %u threads for %u slots: sync activities beyond %u wait "
+              "for a thread while holding a slot",
+              threads, w->max_slots, threads);
+  *out = w;
+  return 0;
+}
+
+int temporal_worker_start(temporal_worker *w) {
+  if (!w) return temporal__error(TEMPORAL_EINVAL, "worker is NULL");
+  if (w->state != TEMPORAL__WORKER_NEW) return temporal__error(TEMPORAL_ESTATE, "the worker was already started");
+  int rc = temporal_client_check_namespace(w->client);
+  if (rc != 0) return rc;
+  if ((rc = temporal__cancel_source_new(&w->poll_cancel)) != 0) return rc;
+  if ((rc = temporal__heartbeats_new(&w->heartbeats, w)) != 0) return rc;
+  if ((rc = temporal__reporter_new(&w->reporter, w, REPORTER_THREADS)) != 0) return rc;
+  if (w->registry.has_async || (w->registry.dynamic && w->registry.dynamic->kind == TEMPORAL_ACTIVITY_KIND_ASYNC))
+    if ((rc = temporal__loop_new(&w->loop, w, w->user_loop)) != 0) return rc;
+  if (w->executor && w->executor->kind != TEMPORAL__EXECUTOR_THREAD_POOL) {
+    if ((rc = temporal__ssm_attach(w->ssm)) != 0) return rc;
+    w->ssm_attached = true;
+  }
+  pthread_mutex_lock(&w->mu);
+  w->state = TEMPORAL__WORKER_RUNNING;
+  pthread_mutex_unlock(&w->mu);
+  if ((rc = temporal__pollers_start(w)) != 0) {
+    temporal_worker_shutdown(w);
+    temporal_worker_wait(w);
+    return rc;
+  }
+  TLOG_INFO("worker polling task queue %s in namespace %s (%u slots, %u pollers)", w->task_queue, w->namespace_,
+            w->max_slots, w->poller_count);
+  return 0;
+}
+
+void temporal_worker_shutdown(temporal_worker *w) {
+  /* Async-signal-safe: an atomic flag and sem_post only. */
+  if (w && !atomic_exchange(&w->shutdown_requested, true)) sem_post(&w->shutdown_sem);
+}
+
+/* Tells the server this worker is going away, so it ends our long polls at once (and does not hand
+ * them a task that would then be lost). Servers without the RPC answer Unimplemented: ignored. */
+static void send_shutdown_worker(temporal_worker *w) {
+  Temporal__Api__Workflowservice__V1__ShutdownWorkerRequest req =
+      TEMPORAL__API__WORKFLOWSERVICE__V1__SHUTDOWN_WORKER_REQUEST__INIT;
+  Temporal__Api__Enums__V1__TaskQueueType types[1] = {TEMPORAL__API__ENUMS__V1__TASK_QUEUE_TYPE__TASK_QUEUE_TYPE_ACTIVITY};
+  req.namespace_ = w->namespace_;
+  req.identity = w->identity;
+  req.reason = "graceful shutdown";
+  req.worker_instance_key = w->instance_key;
+  req.task_queue = w->task_queue;
+  req.n_task_queue_types = 1;
+  req.task_queue_types = types;
+  ProtobufCMessage *resp = NULL;
+  temporal__call_options opts = {.timeout = 5 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_NONE};
+  if (temporal__transport_call(w->transport, "ShutdownWorker", &req.base,
+                               &temporal__api__workflowservice__v1__shutdown_worker_response__descriptor, &resp, &opts,
+                               NULL) != 0)
+    TLOG_DEBUG("ShutdownWorker: %s", temporal_error_last());
+  if (resp) protobuf_c_message_free_unpacked(resp, NULL);
+}
+
+/* Waits on the worker's condition until pred() or the monotonic deadline (0 = none). mu held. */
+static bool wait_until(temporal_worker *w, bool (*pred)(temporal_worker *), int64_t deadline) {
+  while (!pred(w)) {
+    if (deadline) {
+      struct timespec ts = temporal__monotonic_ts(deadline);
+      if (pthread_cond_timedwait(&w->cond, &w->mu, &ts) == ETIMEDOUT) return pred(w);
+    } else {
+      pthread_cond_wait(&w->cond, &w->mu);
+    }
+  }
+  return true;
+}
+
+static bool pollers_done(temporal_worker *w) { return atomic_load(&w->pollers_running) == 0; }
+static bool tasks_done(temporal_worker *w) { return w->in_flight == 0; }
+
+static void stop(temporal_worker *w) {
+  atomic_store(&w->is_shutting_down, true);
+  send_shutdown_worker(w);
+  pthread_mutex_lock(&w->mu);
+  pthread_cond_broadcast(&w->cond); /* pollers waiting for a slot see the flag */
+  bool drained = wait_until(w, pollers_done, temporal__monotonic_ns() + POLL_DRAIN_TIMEOUT);
+  pthread_mutex_unlock(&w->mu);
+  if (!drained) temporal__cancel_source_cancel(w->poll_cancel);
+  temporal__pollers_join(w);
+
+  /* Running activities get the grace period, then are interrupted with reason worker_shutdown. */
+  pthread_mutex_lock(&w->mu);
+  int64_t grace_end = temporal__monotonic_ns() + w->graceful_shutdown_timeout;
+  if (w->graceful_shutdown_timeout <= 0 || !wait_until(w, tasks_done, grace_end)) {
+    for (temporal__task *t = w->tasks; t; t = t->next) temporal__task_interrupt(t, TEMPORAL__INTERRUPT_SHUTDOWN, NULL);
+  }
+  wait_until(w, tasks_done, 0); /* every finished result is reported */
+  w->state = TEMPORAL__WORKER_STOPPED;
+  pthread_mutex_unlock(&w->mu);
+
+  temporal__loop_free(w->loop);
+  w->loop = NULL;
+  temporal__reporter_free(w->reporter);
+  w->reporter = NULL;
+  temporal__heartbeats_free(w->heartbeats);
+  w->heartbeats = NULL;
+  if (w->ssm_attached) temporal__ssm_detach(w->ssm);
+  w->ssm_attached = false;
+  TLOG_INFO("worker on task queue %s stopped", w->task_queue);
+}
+
+int temporal_worker_wait(temporal_worker *w) {
+  if (!w) return temporal__error(TEMPORAL_EINVAL, "worker is NULL");
+  pthread_mutex_lock(&w->mu);
+  temporal__worker_state state = w->state;
+  if (state == TEMPORAL__WORKER_RUNNING) w->state = TEMPORAL__WORKER_STOPPING;
+  pthread_mutex_unlock(&w->mu);
+  if (state == TEMPORAL__WORKER_NEW) return temporal__error(TEMPORAL_ESTATE, "the worker was not started");
+  if (state != TEMPORAL__WORKER_RUNNING) {
+    /* Another thread is stopping it (or did): wait for that to finish. */
+    pthread_mutex_lock(&w->mu);
+    while (w->state != TEMPORAL__WORKER_STOPPED) pthread_cond_wait(&w->cond, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+  }
+  while (sem_wait(&w->shutdown_sem) != 0 && errno == EINTR) {
+  }
+  stop(w);
+  pthread_mutex_lock(&w->mu);
+  pthread_cond_broadcast(&w->cond);
+  pthread_mutex_unlock(&w->mu);
+  return 0;
+}
+
+int temporal_worker_run(temporal_worker *w) {
+  int rc = temporal_worker_start(w);
+  return rc != 0 ? rc : temporal_worker_wait(w);
+}
+
+void temporal_worker_free(temporal_worker *w) {
+  if (!w) return;
+  if (w->state == TEMPORAL__WORKER_RUNNING || w->state == TEMPORAL__WORKER_STOPPING) {
+    temporal_worker_shutdown(w);
+    temporal_worker_wait(w);
+  } else {
+    /* Started halfway (start failed) or never started: release what exists. */
+    temporal__loop_free(w->loop);
+    temporal__reporter_free(w->reporter);
+    temporal__heartbeats_free(w->heartbeats);
+    if (w->ssm_attached) temporal__ssm_detach(w->ssm);
+  }
+  temporal__signals_forget(w);
+  temporal__cancel_source_free(w->poll_cancel);
+  if (w->executor) atomic_store(&w->executor->in_use, false);
+  temporal__registry_destroy(&w->registry);
+  free(w->task_queue);
+  free(w->identity);
+  free(w->namespace_);
+  sem_destroy(&w->shutdown_sem);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cond);
+  free(w);
+}
