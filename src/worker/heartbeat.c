@@ -51,6 +51,7 @@ int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, con
   temporal_payload **copy = NULL;
   int rc = copy_details(&copy, details, count);
   if (rc != 0) return rc;
+  atomic_store(&t->last_heartbeat_mono, temporal__monotonic_ns());
   pthread_mutex_lock(&hb->mu);
   if (t->hb.closed) {
     pthread_mutex_unlock(&hb->mu);

@@ -98,6 +98,7 @@ static void *poller_thread(void *arg) {
       continue;
     }
     track_task(w, t);
+    temporal__timeouts_track(w->timeouts, t);
     temporal__task_dispatch(t);
   }
   atomic_fetch_sub(&w->pollers_running, 1);

@@ -89,6 +89,7 @@ int temporal_worker_start(temporal_worker *w) {
   if ((rc = temporal__cancel_source_new(&w->poll_cancel)) != 0) return rc;
   if ((rc = temporal__heartbeats_new(&w->heartbeats, w)) != 0) return rc;
   if ((rc = temporal__reporter_new(&w->reporter, w, REPORTER_THREADS)) != 0) return rc;
+  if ((rc = temporal__timeouts_new(&w->timeouts, w)) != 0) return rc;
   if (w->registry.has_async || (w->registry.dynamic && w->registry.dynamic->kind == TEMPORAL_ACTIVITY_KIND_ASYNC))
     if ((rc = temporal__loop_new(&w->loop, w, w->user_loop)) != 0) return rc;
   if (w->executor && w->executor->kind != TEMPORAL__EXECUTOR_THREAD_POOL) {
@@ -173,6 +174,8 @@ static void stop(temporal_worker *w) {
 
   temporal__loop_free(w->loop);
   w->loop = NULL;
+  temporal__timeouts_free(w->timeouts);
+  w->timeouts = NULL;
   temporal__reporter_free(w->reporter);
   w->reporter = NULL;
   temporal__heartbeats_free(w->heartbeats);
@@ -218,6 +221,7 @@ void temporal_worker_free(temporal_worker *w) {
   } else {
     /* Started halfway (start failed) or never started: release what exists. */
     temporal__loop_free(w->loop);
+    temporal__timeouts_free(w->timeouts);
     temporal__reporter_free(w->reporter);
     temporal__heartbeats_free(w->heartbeats);
     if (w->ssm_attached) temporal__ssm_detach(w->ssm);

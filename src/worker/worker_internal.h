@@ -16,6 +16,7 @@
 typedef struct temporal__heartbeats temporal__heartbeats;
 typedef struct temporal__reporter temporal__reporter;
 typedef struct temporal__loop temporal__loop;
+typedef struct temporal__timeouts temporal__timeouts;
 
 typedef enum temporal__worker_state {
   TEMPORAL__WORKER_NEW = 0,
@@ -35,6 +36,10 @@ struct temporal__task {
   pthread_mutex_t mu; /* guards cond waits and error_message */
   pthread_cond_t cond;
   char *heartbeat_error; /* why a heartbeat failed, for the final failure */
+  /* Local timeouts (timeouts.c): monotonic ns; the deadline is fixed at start, the heartbeat time
+   * moves with every recorded heartbeat. */
+  int64_t start_to_close_deadline;
+  atomic_llong last_heartbeat_mono;
   temporal_result *result;
   /* Heartbeat state, guarded by the heartbeat manager's mutex. */
   struct {
@@ -84,6 +89,7 @@ struct temporal_worker {
   temporal__heartbeats *heartbeats;
   temporal__reporter *reporter;
   temporal__loop *loop;
+  temporal__timeouts *timeouts;
   uv_loop_t *user_loop;
 };
 
@@ -117,6 +123,12 @@ int temporal__pollers_start(temporal_worker *worker);
 void temporal__pollers_join(temporal_worker *worker);
 /* Removes a reported task from the worker and frees its slot. */
 void temporal__worker_task_done(temporal_worker *worker, temporal__task *task);
+
+/* timeouts.c */
+int temporal__timeouts_new(temporal__timeouts **out, temporal_worker *worker);
+/* Computes the task's deadlines from its info (call before it runs) and wakes the watcher. */
+void temporal__timeouts_track(temporal__timeouts *timeouts, temporal__task *task);
+void temporal__timeouts_free(temporal__timeouts *timeouts);
 
 /* signals.c */
 /* A freed worker must not be signalled: forget it if it is the one the handlers target. */
