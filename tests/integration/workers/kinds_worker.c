@@ -1,0 +1,344 @@
+/* The C worker for the three-kinds tests: the same activities as async (libuv loop), sync on a
+ * thread pool, sync on the process pool, or sync on a user-written executor (--executor custom,
+ * below: the "other" case through <temporal/sys/executor.h>).
+ *
+ *   kinds_worker --target HOST:PORT --task-queue Q [--executor thread|process|custom|none]
+ *                [--no-ssm] [--slots N] [--threads N] [--processes N]
+ *
+ * Prints READY once polling. Exit codes: 0 after a clean shutdown (SIGTERM), 2 when the worker is
+ * refused at creation (the message on stderr), 3 when it cannot start. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <temporal/sys/executor.h>
+#include <temporal/temporal.h>
+
+/* ---- sync activities ------------------------------------------------------------------------- */
+
+static temporal_result *say_hello_activity(temporal_activity *activity, const temporal_args *args) {
+  const char *name;
+  int rc = temporal_args_get_string(&name, args, 0);
+  if (rc != 0) return temporal_result_from_code(rc);
+  return temporal_result_json(json_sprintf("Hello, %s!", name));
+}
+
+static temporal_result *fail_activity(temporal_activity *activity, const temporal_args *args) {
+  const char *message = "failed on purpose", *type = "PurposefulError";
+  bool non_retryable = false;
+  temporal_args_get_string(&message, args, 0);
+  temporal_args_get_string(&type, args, 1);
+  temporal_args_get_bool(&non_retryable, args, 2);
+  temporal_application_error *err = NULL;
+  if (temporal_application_error_new(&err, type, message) != 0) return temporal_result_from_code(TEMPORAL_ENOMEM);
+  temporal_application_error_set_non_retryable(err, non_retryable);
+  return temporal_result_error(err);
+}
+
+/* Heartbeats every 100 ms until cancelled (then ends as cancelled) or 60 s pass. */
+static temporal_result *wait_for_cancel_activity(temporal_activity *activity, const temporal_args *args) {
+  for (int tick = 0; tick < 600; tick++) {
+    json_t *detail = json_pack("{s:i}", "tick", tick);
+    temporal_activity_heartbeat_json(activity, detail);
+    json_decref(detail);
+    if (temporal_activity_wait_for_cancelled(activity, 100 * TEMPORAL_MS) == 0) return temporal_result_cancelled();
+  }
+  return temporal_result_string("never cancelled");
+}
+
+/* Attempt 1 records {"progress": 42} and fails (retryable); attempt 2 returns what attempt 1
+ * recorded, as its info shows it. */
+static temporal_result *heartbeat_retry_activity(temporal_activity *activity, const temporal_args *args) {
+  const temporal_activity_info *info = temporal_activity_get_info(activity);
+  if (info->attempt == 1) {
+    json_t *detail = json_pack("{s:i}", "progress", 42);
+    temporal_activity_heartbeat_json(activity, detail);
+    json_decref(detail);
+    return temporal_result_errorf("RetryMe", "attempt 1 fails after heartbeating");
+  }
+  json_t *recorded = NULL;
+  if (temporal_args_get_json(&recorded, info->heartbeat_details, 0) != 0)
+    return temporal_result_errorf("NoDetails", "attempt %d saw no heartbeat details", (int)info->attempt);
+  return temporal_result_json(json_pack("{s:i,s:O}", "attempt", (int)info->attempt, "recorded", recorded));
+}
+
+/* Crashes its process on attempt 1 ("segv", "abort" or "exit"); attempt 2 succeeds. */
+static temporal_result *crash_once_activity(temporal_activity *activity, const temporal_args *args) {
+  const char *how = "segv";
+  temporal_args_get_string(&how, args, 0);
+  if (temporal_activity_get_info(activity)->attempt == 1) {
+    if (!strcmp(how, "abort")) abort();
+    if (!strcmp(how, "exit")) exit(3);
+    raise(SIGSEGV);
+  }
+  return temporal_result_json(json_pack("{s:i,s:i}", "attempt", (int)temporal_activity_get_info(activity)->attempt,
+                                        "pid", (int)getpid()));
+}
+
+static temporal_result *pid_activity(temporal_activity *activity, const temporal_args *args) {
+  return temporal_result_json(json_integer(getpid()));
+}
+
+static temporal_result *noop_activity(temporal_activity *activity, const temporal_args *args) { return NULL; }
+
+/* ---- async activities ------------------------------------------------------------------------- */
+
+typedef struct async_state {
+  uv_timer_t timer;
+  temporal_activity *activity;
+  int ticks;
+  temporal_result *result; /* what to complete with when the timer fires */
+} async_state;
+
+static void free_state(uv_handle_t *h) { free(h->data); }
+
+static void finish(async_state *s, temporal_result *r) {
+  uv_timer_stop(&s->timer);
+  temporal_activity_complete(s->activity, r);
+  uv_close((uv_handle_t *)&s->timer, free_state);
+}
+
+static void on_timer_complete(uv_timer_t *t) {
+  async_state *s = t->data;
+  temporal_result *r = s->result;
+  s->result = NULL;
+  finish(s, r);
+}
+
+static async_state *start_timer(temporal_activity *activity, uint64_t ms, uint64_t repeat, uv_timer_cb cb,
+                                temporal_result *result) {
+  async_state *s = calloc(1, sizeof *s);
+  s->activity = activity;
+  s->result = result;
+  uv_timer_init(temporal_activity_loop(activity), &s->timer);
+  s->timer.data = s;
+  uv_timer_start(&s->timer, cb, ms, repeat);
+  return s;
+}
+
+static void say_hello_async(temporal_activity *activity, const temporal_args *args) {
+  const char *name;
+  int rc = temporal_args_get_string(&name, args, 0);
+  if (rc != 0) {
+    temporal_activity_complete(activity, temporal_result_from_code(rc));
+    return;
+  }
+  start_timer(activity, 10, 0, on_timer_complete, temporal_result_json(json_sprintf("Hello, %s!", name)));
+}
+
+static void fail_async(temporal_activity *activity, const temporal_args *args) {
+  const char *message = "failed on purpose", *type = "PurposefulError";
+  bool non_retryable = false;
+  temporal_args_get_string(&message, args, 0);
+  temporal_args_get_string(&type, args, 1);
+  temporal_args_get_bool(&non_retryable, args, 2);
+  temporal_application_error *err = NULL;
+  temporal_application_error_new(&err, type, message);
+  temporal_application_error_set_non_retryable(err, non_retryable);
+  temporal_activity_complete(activity, temporal_result_error(err));
+}
+
+/* Waits `ms` on the loop (no thread held). */
+static void sleep_async(temporal_activity *activity, const temporal_args *args) {
+  int64_t ms = 1000;
+  temporal_args_get_int(&ms, args, 0);
+  start_timer(activity, (uint64_t)ms, 0, on_timer_complete, temporal_result_none());
+}
+
+static void on_heartbeat_tick(uv_timer_t *t) {
+  async_state *s = t->data;
+  json_t *detail = json_pack("{s:i}", "tick", s->ticks++);
+  temporal_activity_heartbeat_json(s->activity, detail);
+  json_decref(detail);
+  if (s->ticks >= 600) finish(s, temporal_result_string("never cancelled"));
+}
+
+static void on_cancel(temporal_activity *activity, void *data) {
+  finish(data, temporal_result_cancelled());
+}
+
+static void wait_for_cancel_async(temporal_activity *activity, const temporal_args *args) {
+  async_state *s = start_timer(activity, 0, 100, on_heartbeat_tick, NULL);
+  temporal_activity_on_cancel(activity, on_cancel, s);
+}
+
+static const temporal_activity_definition activities[] = {
+    TEMPORAL_ACTIVITY_DEFN(say_hello_activity),
+    TEMPORAL_ACTIVITY_DEFN(fail_activity),
+    TEMPORAL_ACTIVITY_DEFN(wait_for_cancel_activity),
+    TEMPORAL_ACTIVITY_DEFN(heartbeat_retry_activity),
+    TEMPORAL_ACTIVITY_DEFN(crash_once_activity),
+    TEMPORAL_ACTIVITY_DEFN(pid_activity),
+    TEMPORAL_ACTIVITY_DEFN(noop_activity),
+    TEMPORAL_ACTIVITY_DEFN(say_hello_async),
+    TEMPORAL_ACTIVITY_DEFN(fail_async),
+    TEMPORAL_ACTIVITY_DEFN(sleep_async),
+    TEMPORAL_ACTIVITY_DEFN(wait_for_cancel_async),
+};
+
+/* ---- a user-written executor: one thread of its own running serialized jobs ------------------- */
+
+typedef struct custom_job {
+  temporal_executor_job *job;
+  struct custom_job *next;
+} custom_job;
+
+typedef struct custom_executor {
+  temporal_shared_state_manager *manager;
+  pthread_mutex_t mu;
+  pthread_cond_t cond;
+  custom_job *head, *tail;
+  bool stop;
+  pthread_t thread;
+} custom_executor;
+
+static void *custom_thread(void *arg) {
+  custom_executor *ce = arg;
+  pthread_mutex_lock(&ce->mu);
+  for (;;) {
+    while (!ce->head && !ce->stop) pthread_cond_wait(&ce->cond, &ce->mu);
+    if (!ce->head) break;
+    custom_job *cj = ce->head;
+    ce->head = cj->next;
+    if (!ce->head) ce->tail = NULL;
+    pthread_mutex_unlock(&ce->mu);
+    size_t len = 0, out_len = 0;
+    const uint8_t *bytes = temporal_executor_job_bytes(cj->job, &len);
+    uint8_t *result = NULL;
+    if (temporal_executor_run(&result, &out_len, ce->manager, bytes, len) == 0)
+      temporal_executor_job_finish(cj->job, result, out_len);
+    else
+      temporal_executor_job_abandon(cj->job, temporal_error_last());
+    free(result);
+    free(cj);
+    pthread_mutex_lock(&ce->mu);
+  }
+  pthread_mutex_unlock(&ce->mu);
+  return NULL;
+}
+
+static int custom_submit(void *self, temporal_executor_job *job) {
+  custom_executor *ce = self;
+  custom_job *cj = calloc(1, sizeof *cj);
+  if (!cj) return TEMPORAL_ENOMEM;
+  cj->job = job;
+  pthread_mutex_lock(&ce->mu);
+  if (ce->tail)
+    ce->tail->next = cj;
+  else
+    ce->head = cj;
+  ce->tail = cj;
+  pthread_cond_signal(&ce->cond);
+  pthread_mutex_unlock(&ce->mu);
+  return 0;
+}
+
+static void custom_shutdown(void *self) {
+  custom_executor *ce = self;
+  pthread_mutex_lock(&ce->mu);
+  ce->stop = true;
+  pthread_cond_signal(&ce->cond);
+  pthread_mutex_unlock(&ce->mu);
+  pthread_join(ce->thread, NULL);
+  pthread_mutex_destroy(&ce->mu);
+  pthread_cond_destroy(&ce->cond);
+  free(ce);
+}
+
+static const temporal_executor_vtable custom_vtable = {TEMPORAL_EXECUTOR_VTABLE_VERSION, custom_submit,
+                                                       custom_shutdown};
+
+static int custom_executor_new(temporal_executor **out, temporal_shared_state_manager *manager) {
+  custom_executor *ce = calloc(1, sizeof *ce);
+  ce->manager = manager;
+  pthread_mutex_init(&ce->mu, NULL);
+  pthread_cond_init(&ce->cond, NULL);
+  pthread_create(&ce->thread, NULL, custom_thread, ce);
+  return temporal_executor_new_custom(out, &custom_vtable, ce);
+}
+
+/* ---- main ------------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv) {
+  const char *target = "127.0.0.1:7233", *task_queue = NULL, *executor_kind = "thread";
+  bool no_ssm = false;
+  unsigned int slots = 0, threads = 0, processes = 2;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+    if (!strcmp(a, "--target")) target = v, i++;
+    else if (!strcmp(a, "--task-queue")) task_queue = v, i++;
+    else if (!strcmp(a, "--executor")) executor_kind = v, i++;
+    else if (!strcmp(a, "--slots")) slots = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--threads")) threads = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--processes")) processes = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--no-ssm")) no_ssm = true;
+    else {
+      fprintf(stderr, "unknown option %s\n", a);
+      return 64;
+    }
+  }
+  if (!task_queue) {
+    fprintf(stderr, "--task-queue is required\n");
+    return 64;
+  }
+
+  /* The process pool forks its zygote now, before the client starts gRPC's threads. */
+  temporal_shared_state_manager *ssm = NULL;
+  temporal_executor *executor = NULL;
+  int rc = 0;
+  if (strcmp(executor_kind, "thread") && strcmp(executor_kind, "none"))
+    rc = temporal_shared_state_manager_new(&ssm, NULL);
+  if (rc == 0 && !strcmp(executor_kind, "process")) {
+    temporal_process_pool_options po = TEMPORAL_PROCESS_POOL_OPTIONS_INIT;
+    po.processes = processes;
+    po.kill_grace = 2 * TEMPORAL_SECOND;
+    rc = temporal_process_pool_executor_new(&executor, ssm, &po);
+  } else if (rc == 0 && !strcmp(executor_kind, "thread")) {
+    temporal_thread_pool_options to = TEMPORAL_THREAD_POOL_OPTIONS_INIT;
+    to.threads = threads;
+    rc = temporal_thread_pool_executor_new(&executor, &to);
+  } else if (rc == 0 && !strcmp(executor_kind, "custom")) {
+    rc = custom_executor_new(&executor, ssm);
+  }
+  if (rc != 0) {
+    fprintf(stderr, "executor: %s\n", temporal_error_last());
+    return 1;
+  }
+
+  temporal_client_options co = TEMPORAL_CLIENT_OPTIONS_INIT;
+  co.target = target;
+  temporal_client *client = NULL;
+  if (temporal_client_connect(&client, &co) != 0) {
+    fprintf(stderr, "connect: %s\n", temporal_error_last());
+    return 1;
+  }
+  temporal_worker_options wo = TEMPORAL_WORKER_OPTIONS_INIT;
+  wo.task_queue = task_queue;
+  wo.activities = activities;
+  wo.activity_count = sizeof activities / sizeof activities[0];
+  wo.activity_executor = executor;
+  wo.shared_state_manager = no_ssm ? NULL : ssm;
+  wo.max_concurrent_activities = slots;
+  temporal_worker *worker = NULL;
+  int exit_code = 0;
+  if (temporal_worker_new(&worker, client, &wo) != 0) {
+    fprintf(stderr, "%s\n", temporal_error_last());
+    exit_code = 2;
+  } else if (temporal_worker_start(worker) != 0) {
+    fprintf(stderr, "%s\n", temporal_error_last());
+    exit_code = 3;
+  } else {
+    temporal_worker_shutdown_on_signals(worker);
+    printf("READY\n");
+    fflush(stdout);
+    temporal_worker_wait(worker);
+  }
+  temporal_worker_free(worker);
+  temporal_client_free(client);
+  temporal_executor_free(executor);
+  temporal_shared_state_manager_free(ssm);
+  return exit_code;
+}
