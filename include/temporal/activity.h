@@ -19,6 +19,7 @@
 
 #include "common.h"
 #include "converter.h"
+#include "log.h"
 
 TEMPORAL_BEGIN_DECLS
 
@@ -120,6 +121,10 @@ TEMPORAL_EXTERN temporal_result *temporal_result_from_code(int code);
 /* Ends the activity as cancelled: what an activity returns once it saw cancellation. The worker
  * reports it as the final-result order says (cancelled, paused, reset, ...). */
 TEMPORAL_EXTERN temporal_result *temporal_result_cancelled(void);
+/* Says the activity will be completed later, from elsewhere, by whoever holds its task token (see
+ * temporal_async_activity_handle in client.h): the worker reports nothing for this attempt and
+ * frees its slot. */
+TEMPORAL_EXTERN temporal_result *temporal_result_async(void);
 /* Frees a result that was not handed to the worker. */
 TEMPORAL_EXTERN void temporal_result_free(temporal_result *result);
 
@@ -202,6 +207,31 @@ TEMPORAL_EXTERN bool temporal_activity_is_cancelled(const temporal_activity *act
  * Returns 0 when cancelled, TEMPORAL_ETIMEDOUT otherwise. Sync kinds only (never on the loop thread). */
 TEMPORAL_EXTERN int temporal_activity_wait_for_cancelled(temporal_activity *activity,
                                                          temporal_duration_ns timeout);
+
+/* Why the activity was asked to stop (several may be true). */
+typedef struct temporal_cancellation_details {
+  bool cancel_requested; /* the workflow (or a client) requested cancellation */
+  bool paused;           /* the activity was paused */
+  bool reset;            /* the activity was reset */
+  bool timed_out;        /* the worker timed it out locally (the server already has) */
+  bool not_found;        /* the server no longer knows it (completed elsewhere, timed out) */
+  bool worker_shutdown;  /* the worker shut down and the grace period ended */
+} temporal_cancellation_details;
+
+/* All false until the activity is asked to stop. Any thread. */
+TEMPORAL_EXTERN temporal_cancellation_details temporal_activity_cancellation_details(const temporal_activity *activity);
+
+/* True once the worker began shutting down (the activity may still finish during the grace period). */
+TEMPORAL_EXTERN bool temporal_activity_is_worker_shutdown(const temporal_activity *activity);
+/* Blocks until the worker begins shutting down or `timeout` passes (<= 0: no limit): 0 or
+ * TEMPORAL_ETIMEDOUT. Sync kinds only. */
+TEMPORAL_EXTERN int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity,
+                                                               temporal_duration_ns timeout);
+
+/* Logs a line that carries the activity's id, type, attempt, namespace, task queue and workflow ids,
+ * through the process-wide sink (temporal/log.h). */
+TEMPORAL_EXTERN void temporal_activity_log(const temporal_activity *activity, temporal_log_level level,
+                                           const char *format, ...) TEMPORAL_PRINTF(3, 4);
 
 TEMPORAL_END_DECLS
 

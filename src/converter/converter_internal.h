@@ -56,6 +56,7 @@ typedef enum temporal__result_kind {
   TEMPORAL__RESULT_VALUE = 1,     /* payload (binary/null for none) */
   TEMPORAL__RESULT_ERROR = 2,     /* application error */
   TEMPORAL__RESULT_CANCELLED = 3, /* the activity stopped because it was cancelled */
+  TEMPORAL__RESULT_ASYNC = 4,     /* it will be completed later through a client */
 } temporal__result_kind;
 
 struct temporal_result {

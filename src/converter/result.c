@@ -112,6 +112,11 @@ temporal_result *temporal_result_none(void) {
   return value_result(payload);
 }
 
+temporal_result *temporal_result_async(void) {
+  temporal_result *r = result_alloc(TEMPORAL__RESULT_ASYNC);
+  return r ? r : &oom_result;
+}
+
 temporal_result *temporal_result_cancelled(void) {
   temporal_result *r = result_alloc(TEMPORAL__RESULT_CANCELLED);
   return r ? r : &oom_result;

@@ -89,7 +89,8 @@ int temporal__result_serialize(uint8_t **out, size_t *len_out, const temporal_re
                          : temporal__failure_new(&failure, "Error", "", false);
       if (rc == 0) rc = measure_chain(failure, &body, &chain);
       break;
-    case TEMPORAL__RESULT_CANCELLED: break;
+    case TEMPORAL__RESULT_CANCELLED:
+    case TEMPORAL__RESULT_ASYNC: break;
     default:
       rc = temporal__error(TEMPORAL_EINVAL, "temporal__result_serialize: unknown result kind %d",
                            (int)result->kind);
@@ -290,7 +291,8 @@ int temporal__result_deserialize(temporal_result **out, const uint8_t *data, siz
   switch (data[MAGIC_LEN + 1]) {
     case TEMPORAL__RESULT_VALUE: rc = read_value(&result->value, &r); break;
     case TEMPORAL__RESULT_ERROR: rc = read_error_chain(&result->error, &r); break;
-    case TEMPORAL__RESULT_CANCELLED: break;
+    case TEMPORAL__RESULT_CANCELLED:
+    case TEMPORAL__RESULT_ASYNC: break;
     default: rc = decode_error("unknown result kind");
   }
   if (rc == 0 && r.pos != r.len) rc = decode_error("trailing bytes");

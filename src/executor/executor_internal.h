@@ -50,6 +50,9 @@ void temporal__ssm_detach(temporal_shared_state_manager *manager);
 /* Reserves a slot for a task; TEMPORAL_EEXISTS-like failure TEMPORAL_ESTATE when all are taken. */
 int temporal__ssm_slot_acquire(temporal_shared_state_manager *manager, temporal__task *task, uint32_t *slot_out);
 void temporal__ssm_slot_release(temporal_shared_state_manager *manager, uint32_t slot);
+/* Worker side: tells every activity running through the manager that the worker is shutting down
+ * (their is_worker_shutdown turns true). NULL is a no-op. */
+void temporal__ssm_set_worker_shutdown(temporal_shared_state_manager *manager);
 /* Worker side: marks the slot's activity interrupted with `reasons` (TEMPORAL__INTERRUPT_* bits). */
 void temporal__ssm_slot_interrupt(temporal_shared_state_manager *manager, uint32_t slot, unsigned int reasons);
 

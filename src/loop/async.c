@@ -180,15 +180,7 @@ void temporal__loop_free(temporal__loop *l) {
   free(l);
 }
 
-int temporal_activity_complete(temporal_activity *activity, temporal_result *result) {
-  if (!activity) {
-    temporal_result_free(result);
-    return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
-  }
-  if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC) {
-    temporal_result_free(result);
-    return temporal__error(TEMPORAL_ESTATE, "temporal_activity_complete is for async activities; sync ones return");
-  }
+int temporal__loop_complete(temporal_activity *activity, temporal_result *result) {
   temporal__task *t = temporal__task_of(activity);
   if (atomic_load(&t->finished)) {
     temporal_result_free(result);
@@ -196,4 +188,16 @@ int temporal_activity_complete(temporal_activity *activity, temporal_result *res
   }
   temporal__task_finish(t, result);
   return 0;
+}
+
+int temporal_activity_complete(temporal_activity *activity, temporal_result *result) {
+  if (!activity) {
+    temporal_result_free(result);
+    return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
+  }
+  if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC || !activity->ops->complete) {
+    temporal_result_free(result);
+    return temporal__error(TEMPORAL_ESTATE, "temporal_activity_complete is for async activities; sync ones return");
+  }
+  return activity->ops->complete(activity, result);
 }

@@ -7,6 +7,7 @@
 #include "converter/converter_internal.h"
 #include "core/core.h"
 #include "worker/activity_context.h"
+#include "worker/task.h"
 
 static temporal_time_ns timestamp_ns(const Google__Protobuf__Timestamp *ts) {
   return ts ? (temporal_time_ns)ts->seconds * 1000000000 + ts->nanos : 0;
@@ -142,4 +143,57 @@ int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb 
   activity->cancel_cb = cb;
   activity->cancel_data = data;
   return 0;
+}
+
+/* Interrupt bits through the ops, for runtimes that only answer is_cancelled. */
+static unsigned int interrupts_of(const temporal_activity *a) {
+  if (a->ops->interrupts) return a->ops->interrupts(a);
+  return a->ops->is_cancelled(a) ? TEMPORAL__INTERRUPT_CANCEL : 0;
+}
+
+temporal_cancellation_details temporal_activity_cancellation_details(const temporal_activity *activity) {
+  temporal_cancellation_details d = {0};
+  if (!activity) return d;
+  unsigned int bits = interrupts_of(activity);
+  d.cancel_requested = bits & TEMPORAL__INTERRUPT_CANCEL;
+  d.paused = bits & TEMPORAL__INTERRUPT_PAUSE;
+  d.reset = bits & TEMPORAL__INTERRUPT_RESET;
+  d.timed_out = bits & TEMPORAL__INTERRUPT_TIMEOUT;
+  d.not_found = bits & TEMPORAL__INTERRUPT_NOT_FOUND;
+  d.worker_shutdown = bits & TEMPORAL__INTERRUPT_SHUTDOWN;
+  return d;
+}
+
+bool temporal_activity_is_worker_shutdown(const temporal_activity *activity) {
+  return activity && activity->ops->is_worker_shutdown && activity->ops->is_worker_shutdown(activity);
+}
+
+int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity, temporal_duration_ns timeout) {
+  if (!activity) return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
+  if (activity->defn.kind == TEMPORAL_ACTIVITY_KIND_ASYNC)
+    return temporal__error(TEMPORAL_ESTATE, "wait_for_worker_shutdown would block the event loop");
+  if (!activity->ops->wait_for_worker_shutdown) {
+    temporal__sleep_ns(timeout > 0 ? timeout : 0);
+    return TEMPORAL_ETIMEDOUT;
+  }
+  return activity->ops->wait_for_worker_shutdown(activity, timeout);
+}
+
+void temporal_activity_log(const temporal_activity *activity, temporal_log_level level, const char *format, ...) {
+  if (!temporal__log_enabled(level)) return;
+  char message[1536];
+  va_list ap;
+  va_start(ap, format);
+  vsnprintf(message, sizeof message, format, ap);
+  va_end(ap);
+  if (!activity) {
+    temporal__log(level, "%s", message);
+    return;
+  }
+  const temporal_activity_info *i = &activity->info;
+  temporal__log(level,
+                "%s [activity_id=%s activity_type=%s attempt=%d namespace=%s task_queue=%s workflow_id=%s "
+                "workflow_run_id=%s]",
+                message, i->activity_id, i->activity_type, (int)i->attempt, i->namespace_, i->task_queue,
+                i->workflow_id, i->workflow_run_id);
 }

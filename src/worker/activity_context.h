@@ -14,6 +14,13 @@ typedef struct temporal__activity_ops {
   int (*heartbeat)(temporal_activity *activity, const temporal_payload *const *details, size_t count);
   bool (*is_cancelled)(const temporal_activity *activity);
   int (*wait_for_cancelled)(temporal_activity *activity, temporal_duration_ns timeout);
+  /* The TEMPORAL__INTERRUPT_* bits (worker/task.h) so far; NULL = derive from is_cancelled. */
+  unsigned int (*interrupts)(const temporal_activity *activity);
+  /* Worker shutdown began; NULL = never. */
+  bool (*is_worker_shutdown)(const temporal_activity *activity);
+  int (*wait_for_worker_shutdown)(temporal_activity *activity, temporal_duration_ns timeout);
+  /* Async kind: takes the outcome (temporal_activity_complete checked the kind already). */
+  int (*complete)(temporal_activity *activity, temporal_result *result);
 } temporal__activity_ops;
 
 struct temporal_activity {

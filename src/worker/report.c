@@ -168,6 +168,8 @@ static void report(temporal__task *t) {
   int rc = 0;
   if (why & (TEMPORAL__INTERRUPT_NOT_FOUND | TEMPORAL__INTERRUPT_TIMEOUT)) {
     TLOG_DEBUG("activity %s: not reported, the server has already resolved it", t->activity.info.activity_id);
+  } else if (r->kind == TEMPORAL__RESULT_ASYNC) {
+    TLOG_DEBUG("activity %s: will be completed asynchronously", t->activity.info.activity_id);
   } else if (r->kind == TEMPORAL__RESULT_VALUE) {
     rc = report_completed(t);
   } else if (r->kind == TEMPORAL__RESULT_ERROR) {

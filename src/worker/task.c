@@ -12,10 +12,18 @@ static int task_heartbeat(temporal_activity *activity, const temporal_payload *c
 static bool task_is_cancelled(const temporal_activity *activity);
 static int task_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout);
 
+static unsigned int task_interrupts(const temporal_activity *activity);
+static bool task_is_worker_shutdown(const temporal_activity *activity);
+static int task_wait_for_worker_shutdown(temporal_activity *activity, temporal_duration_ns timeout);
+
 static const temporal__activity_ops worker_ops = {
     .heartbeat = task_heartbeat,
     .is_cancelled = task_is_cancelled,
     .wait_for_cancelled = task_wait_for_cancelled,
+    .interrupts = task_interrupts,
+    .is_worker_shutdown = task_is_worker_shutdown,
+    .wait_for_worker_shutdown = task_wait_for_worker_shutdown,
+    .complete = temporal__loop_complete,
 };
 
 temporal_activity *temporal__task_activity(temporal__task *task) { return &task->activity; }
@@ -120,6 +128,26 @@ static int task_wait_for_cancelled(temporal_activity *activity, temporal_duratio
   bool cancelled = atomic_load(&t->interrupts) != 0;
   pthread_mutex_unlock(&t->mu);
   return cancelled ? 0 : TEMPORAL_ETIMEDOUT;
+}
+
+static unsigned int task_interrupts(const temporal_activity *activity) {
+  return temporal__task_interrupts(temporal__task_of(activity));
+}
+
+static bool task_is_worker_shutdown(const temporal_activity *activity) {
+  return atomic_load(&temporal__task_of(activity)->worker->is_shutting_down);
+}
+
+static int task_wait_for_worker_shutdown(temporal_activity *activity, temporal_duration_ns timeout) {
+  temporal_worker *w = temporal__task_of(activity)->worker;
+  struct timespec deadline = temporal__deadline_ts(timeout);
+  pthread_mutex_lock(&w->mu);
+  int rc = 0;
+  while (!atomic_load(&w->is_shutting_down) && rc == 0)
+    rc = timeout > 0 ? pthread_cond_timedwait(&w->cond, &w->mu, &deadline) : pthread_cond_wait(&w->cond, &w->mu);
+  bool down = atomic_load(&w->is_shutting_down);
+  pthread_mutex_unlock(&w->mu);
+  return down ? 0 : TEMPORAL_ETIMEDOUT;
 }
 
 /* ---- Dispatch ---------------------------------------------------------------------------------- */

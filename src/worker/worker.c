@@ -41,7 +41,7 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
   temporal_worker *w = calloc(1, sizeof *w);
   if (!w) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   pthread_mutex_init(&w->mu, NULL);
-  pthread_cond_init(&w->cond, NULL);
+  temporal__cond_init(&w->cond);
   sem_init(&w->shutdown_sem, 0, 0);
   int rc = temporal__registry_init(&w->registry, opts->activities, opts->activity_count);
   if (rc == 0) rc = check_options(opts, &w->registry);
@@ -153,7 +153,11 @@ static bool pollers_done(temporal_worker *w) { return atomic_load(&w->pollers_ru
 static bool tasks_done(temporal_worker *w) { return w->in_flight == 0; }
 
 static void stop(temporal_worker *w) {
+  pthread_mutex_lock(&w->mu);
   atomic_store(&w->is_shutting_down, true);
+  pthread_cond_broadcast(&w->cond); /* wait_for_worker_shutdown */
+  pthread_mutex_unlock(&w->mu);
+  temporal__ssm_set_worker_shutdown(w->ssm);
   send_shutdown_worker(w);
   pthread_mutex_lock(&w->mu);
   pthread_cond_broadcast(&w->cond); /* pollers waiting for a slot see the flag */

@@ -137,6 +137,8 @@ void temporal__signals_forget(temporal_worker *worker);
 /* loop/ (async activities) */
 int temporal__loop_new(temporal__loop **out, temporal_worker *worker, uv_loop_t *user_loop);
 int temporal__loop_submit(temporal__loop *loop, temporal__task *task);
+/* The worker's `complete` op: finishes the task with the async activity's outcome. */
+int temporal__loop_complete(temporal_activity *activity, temporal_result *result);
 void temporal__loop_free(temporal__loop *loop);
 
 #endif
