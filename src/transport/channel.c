@@ -1,0 +1,102 @@
+/* The transport's channel: one gRPC channel per client, with keepalive, large message limits and
+ * optional TLS. gRPC itself reconnects (after GOAWAY at the server's max connection age, or a
+ * restart); calls that meet a broken connection fail UNAVAILABLE and are retried by call.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/grpc_security.h>
+
+#include "temporal/version.h"
+#include "transport/transport_private.h"
+
+#define DEFAULT_TARGET "localhost:7233"
+#define DEFAULT_NAMESPACE "default"
+
+static grpc_arg int_arg(const char *key, int value) {
+  grpc_arg arg = {.type = GRPC_ARG_INTEGER, .key = (char *)key};
+  arg.value.integer = value;
+  return arg;
+}
+
+/* gRPC copies channel args while creating the channel, so `value` need only live until then. */
+static grpc_arg string_arg(const char *key, const char *value) {
+  grpc_arg arg = {.type = GRPC_ARG_STRING, .key = (char *)key};
+  arg.value.string = (char *)value;
+  return arg;
+}
+
+static grpc_channel_credentials *make_credentials(const temporal_client_options *opts) {
+  if (opts->tls || opts->tls_root_certs_pem) {
+    /* NULL roots: gRPC's default roots (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH or its bundled roots.pem). */
+    return grpc_ssl_credentials_create(opts->tls_root_certs_pem, NULL, NULL, NULL);
+  }
+  return grpc_insecure_credentials_create();
+}
+
+int temporal__transport_new(temporal__transport **out, const temporal_client_options *opts) {
+  if (!out || !opts) return temporal__error(TEMPORAL_EINVAL, "transport: out and opts are required");
+  *out = NULL;
+  temporal__transport *t = calloc(1, sizeof *t);
+  if (!t) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  atomic_init(&t->internal_error_differentiation, false);
+  t->target = temporal__strdup(opts->target && *opts->target ? opts->target : DEFAULT_TARGET);
+  t->namespace_ =
+      temporal__strdup(opts->namespace_ && *opts->namespace_ ? opts->namespace_ : DEFAULT_NAMESPACE);
+  if (opts->api_key && *opts->api_key) t->authorization = temporal__asprintf("Bearer %s", opts->api_key);
+  if (!t->target || !t->namespace_ || (opts->api_key && *opts->api_key && !t->authorization)) {
+    free(t->target);
+    free(t->namespace_);
+    free(t->authorization);
+    free(t);
+    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  }
+
+  grpc_init();
+  grpc_arg args[9];
+  size_t n = 0;
+  args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args[n++] = int_arg(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 15000);
+  args[n++] = int_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  /* gRPC stops pinging after 2 pings without data by default, which would leave an idle connection
+   * (or one carrying only a quiet long poll) without keepalive. */
+  args[n++] = int_arg(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args[n++] = int_arg(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, TEMPORAL__MAX_MESSAGE_BYTES);
+  args[n++] = int_arg(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, TEMPORAL__MAX_MESSAGE_BYTES);
+  /* gRPC's reconnect backoff grows to 120 s by default; a worker should find a restarted server
+   * within seconds, not minutes. */
+  args[n++] = int_arg(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args[n++] = string_arg(GRPC_ARG_PRIMARY_USER_AGENT_STRING, "temporal-c/" TEMPORAL_VERSION_STRING);
+  if (opts->tls_server_name && *opts->tls_server_name)
+    args[n++] = string_arg(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, opts->tls_server_name);
+  grpc_channel_args channel_args = {.num_args = n, .args = args};
+
+  grpc_channel_credentials *creds = make_credentials(opts);
+  if (!creds) {
+    grpc_shutdown();
+    free(t->target);
+    free(t->namespace_);
+    free(t->authorization);
+    free(t);
+    return temporal__error(TEMPORAL_ETRANSPORT, "cannot create %s credentials for %s",
+                           opts->tls ? "TLS" : "insecure", opts->target ? opts->target : DEFAULT_TARGET);
+  }
+  t->channel = grpc_channel_create(t->target, creds, &channel_args);
+  grpc_channel_credentials_release(creds);
+  /* grpc_channel_create never returns NULL (a bad target gives a lame channel whose calls fail). */
+  *out = t;
+  return 0;
+}
+
+void temporal__transport_free(temporal__transport *t) {
+  if (!t) return;
+  if (t->channel) grpc_channel_destroy(t->channel);
+  grpc_shutdown();
+  free(t->target);
+  free(t->namespace_);
+  free(t->authorization);
+  free(t);
+}
+
+void temporal__transport_set_internal_error_differentiation(temporal__transport *t, bool on) {
+  if (t) atomic_store(&t->internal_error_differentiation, on);
+}
