@@ -11,5 +11,6 @@
 #include "executor.h"
 #include "client.h"
 #include "worker.h"
+#include "testing.h"
 
 #endif

@@ -1,0 +1,155 @@
+/* temporal_activity_environment_run: builds the activity the way the worker does (info, decoded
+ * arguments, the environment's ops), calls a sync function on the calling thread, or starts an async
+ * one and runs the environment's loop on the calling thread until it completes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/converter_internal.h"
+#include "core/core.h"
+#include "testing/environment_internal.h"
+
+/* How long the loop keeps running after an async activity completed, for the handles it closed on
+ * the way out to finish closing; bounded because the activity (or the test) may leave a handle
+ * open. */
+#define DRAIN_MS 100
+
+/* The failure a worker reports for an input that does not decode (worker/task.c), so a test sees
+ * exactly what the server would. */
+static temporal_result *decode_failure(const char *why) {
+  temporal_application_error *err = NULL, *cause = NULL;
+  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0)
+    return temporal_result_errorf(NULL, "Failed decoding arguments");
+  if (temporal_application_error_new(&cause, "DecodeError", why) == 0)
+    temporal_application_error_set_cause(err, cause);
+  return temporal_result_error(err);
+}
+
+static int check_definition(const temporal_activity_definition *d) {
+  if (d->kind == TEMPORAL_ACTIVITY_KIND_SYNC && d->sync_fn) return 0;
+  if (d->kind == TEMPORAL_ACTIVITY_KIND_ASYNC && d->async_fn) return 0;
+  return temporal__error(TEMPORAL_EINVAL, "definition \"%s\" has no function for its kind (%d)",
+                         d->name ? d->name : "", (int)d->kind);
+}
+
+/* The activity as a worker would build it from a task carrying the environment's info. */
+static void prepare_activity(temporal_activity_environment *env, const temporal_activity_definition *d) {
+  temporal_activity *a = &env->activity;
+  memset(a, 0, sizeof *a);
+  a->ops = &temporal__env_activity_ops;
+  a->owner = env;
+  a->defn = *d;
+  a->info = env->info;
+  /* Borrowed from the environment, which keeps them across runs: never freed through the activity. */
+  a->heartbeat_details = env->heartbeat_details;
+  a->info.heartbeat_details = env->heartbeat_details;
+  temporal_time_ns now = temporal__now_ns();
+  if (!a->info.scheduled_time) a->info.scheduled_time = now;
+  if (!a->info.current_attempt_scheduled_time)
+    a->info.current_attempt_scheduled_time = a->info.scheduled_time;
+  if (!a->info.started_time) a->info.started_time = now;
+}
+
+static bool is_completed(temporal_activity_environment *env) {
+  pthread_mutex_lock(&env->mu);
+  bool done = env->completed;
+  pthread_mutex_unlock(&env->mu);
+  return done;
+}
+
+static void on_drain(uv_timer_t *handle) {
+  temporal_activity_environment *env = handle->data;
+  env->drain_expired = true;
+}
+
+/* Runs the loop until the activity completes. Fails when it cannot: nothing referenced is left on
+ * the loop (no timer, no I/O, no request) and no cancel callback is waiting to be called, so no
+ * code of the activity can ever run again. */
+static int run_async(temporal_activity_environment *env) {
+  temporal_activity *a = &env->activity;
+  uv_loop_t *loop = &env->loop;
+  a->loop = loop;
+  a->defn.async_fn(a, a->args);
+  while (!is_completed(env)) {
+    /* A cancellation that came before the run or while the function ran, or a callback registered
+     * after the cancellation: delivered here, on the loop thread, once. */
+    temporal__env_deliver_cancel(env);
+    if (is_completed(env)) break;
+    if (uv_loop_alive(loop)) {
+      uv_run(loop, UV_RUN_ONCE);
+      continue;
+    }
+    if (!a->cancel_cb || env->cancel_delivered)
+      return temporal__error(TEMPORAL_ESTATE,
+                             "async activity \"%s\" did not complete and has nothing left to run on the loop "
+                             "(no active handle or request%s); it would never complete",
+                             a->defn.name ? a->defn.name : "",
+                             a->cancel_cb ? ", and its cancel callback was called" : ", no cancel callback");
+    /* Only a cancellation (from another thread) can still make it run: let the wake handle keep the
+     * loop alive while waiting for one. */
+    uv_ref((uv_handle_t *)&env->wake);
+    uv_run(loop, UV_RUN_ONCE);
+    uv_unref((uv_handle_t *)&env->wake);
+  }
+  env->drain_expired = false;
+  uv_timer_start(&env->drain, on_drain, DRAIN_MS, 0);
+  while (!env->drain_expired && uv_loop_alive(loop)) uv_run(loop, UV_RUN_ONCE);
+  uv_timer_stop(&env->drain);
+  return 0;
+}
+
+int temporal_activity_environment_run(temporal_result **out, temporal_activity_environment *env,
+                                      const temporal_activity_definition *definition,
+                                      const temporal_payload *const *args, size_t arg_count) {
+  if (!out) return temporal__error(TEMPORAL_EINVAL, "run: out is NULL");
+  *out = NULL;
+  if (!env || !definition)
+    return temporal__error(TEMPORAL_EINVAL, "run: %s is NULL", env ? "definition" : "env");
+  if (arg_count && !args)
+    return temporal__error(TEMPORAL_EINVAL, "run: args is NULL with a count of %zu", arg_count);
+  for (size_t i = 0; i < arg_count; i++)
+    if (!args[i]) return temporal__error(TEMPORAL_EINVAL, "run: argument %zu is NULL", i);
+  int rc = check_definition(definition);
+  if (rc != 0) return rc;
+
+  pthread_mutex_lock(&env->mu);
+  bool busy = env->running;
+  pthread_mutex_unlock(&env->mu);
+  if (busy)
+    return temporal__error(TEMPORAL_ESTATE, "run: an activity is already running in this environment");
+
+  prepare_activity(env, definition);
+  temporal_activity *a = &env->activity;
+  rc = temporal__args_from_payloads(&a->args, args, arg_count);
+  if (rc == TEMPORAL_EDECODE) {
+    *out = decode_failure(temporal_error_last());
+    return 0;
+  }
+  if (rc != 0) return rc;
+
+  pthread_mutex_lock(&env->mu);
+  env->running = true;
+  env->completed = false;
+  env->result = NULL;
+  pthread_mutex_unlock(&env->mu);
+  env->cancel_delivered = false;
+
+  temporal_result *result = NULL;
+  if (definition->kind == TEMPORAL_ACTIVITY_KIND_SYNC)
+    result = temporal__activity_call_sync(a);
+  else
+    rc = run_async(env);
+
+  pthread_mutex_lock(&env->mu);
+  env->running = false;
+  if (env->result) result = env->result;
+  env->result = NULL;
+  pthread_mutex_unlock(&env->mu);
+  temporal__args_free(a->args);
+  a->args = NULL;
+  if (rc != 0) {
+    temporal_result_free(result);
+    return rc;
+  }
+  *out = result;
+  return 0;
+}

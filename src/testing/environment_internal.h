@@ -1,0 +1,59 @@
+/* Internal: the activity environment of <temporal/testing.h>, shared by its files (lifecycle and
+ * triggers, info copies, the activity ops, the run). */
+#ifndef TEMPORAL_ENVIRONMENT_INTERNAL_H
+#define TEMPORAL_ENVIRONMENT_INTERNAL_H
+
+#include <pthread.h>
+
+#include "temporal/testing.h"
+#include "worker/activity_context.h"
+
+struct temporal_activity_environment {
+  /* Guards the triggers and the run state; `cond` (CLOCK_MONOTONIC) is broadcast on every trigger,
+   * so wait_for_cancelled / wait_for_worker_shutdown wake from any thread. */
+  pthread_mutex_t mu;
+  pthread_cond_t cond;
+  bool cancelled;
+  temporal_cancellation_details reason;
+  bool worker_shutdown;
+  bool running;            /* a run is in progress */
+  bool completed;          /* the async activity called temporal_activity_complete */
+  temporal_result *result; /* what it completed with, until the run takes it */
+
+  /* Loop thread only: the cancel callback was called (it is called at most once per run). */
+  bool cancel_delivered;
+
+  /* Settings: written by the test's thread outside runs, read by the activity during runs. */
+  temporal_activity_info info;      /* every string and array owned (env_info.c) */
+  temporal_args *heartbeat_details; /* never NULL */
+  temporal_activity_environment_heartbeat_cb heartbeat_cb;
+  void *heartbeat_data;
+
+  /* The current (or last) run's activity. It lives in the environment rather than on run's stack
+   * because handles an async activity leaves open may still point at it after run returns. */
+  temporal_activity activity;
+
+  /* The loop async activities run on. `wake` (unreferenced, so it never keeps the loop alive by
+   * itself) carries triggers and completions from other threads; `drain` bounds the wait for
+   * closing handles after completion. */
+  uv_loop_t loop;
+  uv_async_t wake;
+  uv_timer_t drain;
+  bool drain_expired;
+};
+
+/* Info with the Python SDK's defaults (owned strings). Returns 0 or TEMPORAL_ENOMEM (nothing to free). */
+int temporal__env_info_defaults(temporal_activity_info *out);
+/* A deep copy of `in` (may alias strings of another owned info). 0 or TEMPORAL_ENOMEM (nothing to free). */
+int temporal__env_info_copy(temporal_activity_info *out, const temporal_activity_info *in);
+/* Frees what an owned info holds. */
+void temporal__env_info_free(temporal_activity_info *info);
+
+/* The context calls of an activity run by the environment (owner = the environment). */
+extern const temporal__activity_ops temporal__env_activity_ops;
+
+/* Loop thread: calls the async activity's cancel callback if it was cancelled, has registered one,
+ * has not completed and has not had it called yet. */
+void temporal__env_deliver_cancel(temporal_activity_environment *env);
+
+#endif
