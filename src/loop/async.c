@@ -77,7 +77,10 @@ static void run_message(temporal__loop *l, msg *m) {
       t->activity.defn.async_fn(&t->activity, t->activity.args);
       break;
     case MSG_CANCEL:
-      if (!atomic_load(&t->finished) && t->activity.cancel_cb) t->activity.cancel_cb(&t->activity, t->activity.cancel_data);
+      if (!atomic_load(&t->finished) && t->activity.cancel_cb && !t->activity.cancel_delivered) {
+        t->activity.cancel_delivered = true;
+        t->activity.cancel_cb(&t->activity, t->activity.cancel_data);
+      }
       break;
     case MSG_CLOSE:
       uv_close((uv_handle_t *)&l->wake, on_wake_closed);
@@ -178,6 +181,15 @@ void temporal__loop_free(temporal__loop *l) {
   pthread_mutex_destroy(&l->mu);
   pthread_cond_destroy(&l->cond);
   free(l);
+}
+
+void temporal__loop_cancel_registered(temporal_activity *activity) {
+  temporal__task *t = temporal__task_of(activity);
+  /* Cancelled before the callback existed: the earlier CANCEL message found none, so send another. */
+  if (temporal__task_interrupts(t) != 0 && !activity->cancel_delivered) {
+    temporal__loop *l = t->worker->loop;
+    if (post(l, MSG_CANCEL, t) != 0) TLOG_ERROR("activity %s: could not deliver its cancellation", activity->info.activity_id);
+  }
 }
 
 int temporal__loop_complete(temporal_activity *activity, temporal_result *result) {

@@ -142,6 +142,7 @@ int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb 
     return temporal__error(TEMPORAL_ESTATE, "temporal_activity_on_cancel is for async activities");
   activity->cancel_cb = cb;
   activity->cancel_data = data;
+  if (cb && activity->ops->cancel_registered) activity->ops->cancel_registered(activity);
   return 0;
 }
 

@@ -21,6 +21,9 @@ typedef struct temporal__activity_ops {
   int (*wait_for_worker_shutdown)(temporal_activity *activity, temporal_duration_ns timeout);
   /* Async kind: takes the outcome (temporal_activity_complete checked the kind already). */
   int (*complete)(temporal_activity *activity, temporal_result *result);
+  /* Async kind: a cancel callback was just registered; deliver it if the activity was already
+   * cancelled (as cancelling an asyncio task that has not reached its first await). NULL = none. */
+  void (*cancel_registered)(temporal_activity *activity);
 } temporal__activity_ops;
 
 struct temporal_activity {
@@ -38,6 +41,7 @@ struct temporal_activity {
   uv_loop_t *loop;
   temporal_cancel_cb cancel_cb;
   void *cancel_data;
+  bool cancel_delivered; /* the cancel callback ran (loop thread only) */
   void *owner; /* the worker's task, or the executor-side state */
 };
 

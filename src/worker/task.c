@@ -24,6 +24,7 @@ static const temporal__activity_ops worker_ops = {
     .is_worker_shutdown = task_is_worker_shutdown,
     .wait_for_worker_shutdown = task_wait_for_worker_shutdown,
     .complete = temporal__loop_complete,
+    .cancel_registered = temporal__loop_cancel_registered,
 };
 
 temporal_activity *temporal__task_activity(temporal__task *task) { return &task->activity; }

@@ -139,6 +139,7 @@ int temporal__loop_new(temporal__loop **out, temporal_worker *worker, uv_loop_t 
 int temporal__loop_submit(temporal__loop *loop, temporal__task *task);
 /* The worker's `complete` op: finishes the task with the async activity's outcome. */
 int temporal__loop_complete(temporal_activity *activity, temporal_result *result);
+void temporal__loop_cancel_registered(temporal_activity *activity);
 void temporal__loop_free(temporal__loop *loop);
 
 #endif
