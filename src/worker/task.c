@@ -102,6 +102,9 @@ void temporal__task_finish(temporal__task *t, temporal_result *result) {
     return;
   }
   t->result = result ? result : temporal_result_none();
+  if (temporal__log_enabled(TEMPORAL_LOG_DEBUG) && t->dispatched_mono)
+    TLOG_DEBUG("activity %s (%s) ran in %lld us", t->activity.info.activity_id, t->activity.info.activity_type,
+               (long long)(temporal__monotonic_ns() - t->dispatched_mono) / 1000);
   temporal__reporter_push(t->worker->reporter, t);
 }
 
@@ -192,6 +195,7 @@ void temporal__task_dispatch(temporal__task *t) {
     return;
   }
   int rc;
+  t->dispatched_mono = temporal__monotonic_ns();
   if (d->kind == TEMPORAL_ACTIVITY_KIND_ASYNC)
     rc = temporal__loop_submit(w->loop, t);
   else

@@ -39,6 +39,7 @@ struct temporal__task {
   /* Local timeouts (timeouts.c): monotonic ns; the deadline is fixed at start, the heartbeat time
    * moves with every recorded heartbeat. */
   int64_t start_to_close_deadline;
+  int64_t dispatched_mono; /* when the task was handed to its executor or loop */
   atomic_llong last_heartbeat_mono;
   temporal_result *result;
   /* Heartbeat state, guarded by the heartbeat manager's mutex. */

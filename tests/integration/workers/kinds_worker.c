@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <temporal/sys/executor.h>
@@ -38,13 +39,26 @@ static temporal_result *fail_activity(temporal_activity *activity, const tempora
   return temporal_result_error(err);
 }
 
+/* "CANCEL_SEEN <activity id> <unix ns>" on stdout: when the activity learned of its cancellation,
+ * for bench/ to set against the server's cancel-request event. */
+static void print_cancel_seen(const temporal_activity *activity) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  printf("CANCEL_SEEN %s %lld\n", temporal_activity_get_info(activity)->activity_id,
+         (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  fflush(stdout);
+}
+
 /* Heartbeats every 100 ms until cancelled (then ends as cancelled) or 60 s pass. */
 static temporal_result *wait_for_cancel_activity(temporal_activity *activity, const temporal_args *args) {
   for (int tick = 0; tick < 600; tick++) {
     json_t *detail = json_pack("{s:i}", "tick", tick);
     temporal_activity_heartbeat_json(activity, detail);
     json_decref(detail);
-    if (temporal_activity_wait_for_cancelled(activity, 100 * TEMPORAL_MS) == 0) return temporal_result_cancelled();
+    if (temporal_activity_wait_for_cancelled(activity, 100 * TEMPORAL_MS) == 0) {
+      print_cancel_seen(activity);
+      return temporal_result_cancelled();
+    }
   }
   return temporal_result_string("never cancelled");
 }
@@ -157,6 +171,7 @@ static void on_heartbeat_tick(uv_timer_t *t) {
 }
 
 static void on_cancel(temporal_activity *activity, void *data) {
+  print_cancel_seen(activity);
   finish(data, temporal_result_cancelled());
 }
 
