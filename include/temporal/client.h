@@ -105,6 +105,70 @@ TEMPORAL_EXTERN int temporal_activity_handle_result(temporal_payload **out, temp
 TEMPORAL_EXTERN int temporal_activity_handle_cancel(temporal_activity_handle *handle, const char *reason);
 TEMPORAL_EXTERN void temporal_activity_handle_free(temporal_activity_handle *handle);
 
+/* ---- Async activity completion ------------------------------------------------------------------
+ * An activity that returned temporal_result_async() stays open on the server until someone finishes
+ * it through one of these handles: this process or any other that has a client on the same namespace
+ * (pass the task token or the ids along however you like).
+ *
+ * A handle only names the activity; it holds no server state and makes no call until used. It
+ * borrows `client` (free the handle first) and never changes after it is made, so any number of
+ * threads may use one handle at once; free it once no call on it is in flight. The calls block for
+ * one RPC (10 s per attempt; transient errors are retried). Each of complete, fail and
+ * report_cancellation settles the activity: afterwards, and for an activity that timed out or never
+ * existed, calls return TEMPORAL_ENOTFOUND ("activity not found: already completed, timed out, or
+ * never existed"). */
+typedef struct temporal_async_activity_handle temporal_async_activity_handle;
+
+/* By the task token the activity saw (temporal_activity_info.task_token): the exact attempt.
+ * The token is copied. */
+TEMPORAL_EXTERN int temporal_client_async_activity_by_token(temporal_async_activity_handle **out,
+                                                            temporal_client *client,
+                                                            const uint8_t *task_token, size_t task_token_len);
+/* By ids, for an activity of a workflow: whatever attempt is current. workflow_id and activity_id
+ * are required; run_id NULL or "" means the workflow's current run. Strings are copied. */
+TEMPORAL_EXTERN int temporal_client_async_activity_by_id(temporal_async_activity_handle **out,
+                                                         temporal_client *client, const char *workflow_id,
+                                                         const char *run_id, const char *activity_id);
+/* By ids, for a standalone activity (temporal_client_start_activity): its activity id and run id
+ * (temporal_activity_info.activity_run_id, temporal_activity_handle_run_id; NULL or "" = the latest
+ * run). Strings are copied. */
+TEMPORAL_EXTERN int temporal_client_async_activity_standalone(temporal_async_activity_handle **out,
+                                                              temporal_client *client,
+                                                              const char *activity_id,
+                                                              const char *activity_run_id);
+
+/* Completes the activity with `result` (borrowed; NULL = no value, sent as binary/null). */
+TEMPORAL_EXTERN int temporal_async_activity_complete(temporal_async_activity_handle *handle,
+                                                     const temporal_payload *result);
+/* Fails the attempt with `error` (borrowed; its type, non_retryable, details, next_retry_delay,
+ * category and causes are sent). The server retries it per the activity's retry policy, as for a
+ * failure the worker reports. */
+TEMPORAL_EXTERN int temporal_async_activity_fail(temporal_async_activity_handle *handle,
+                                                 const temporal_application_error *error);
+
+/* What the server answered to a heartbeat: the reasons the activity should stop. */
+typedef struct temporal_async_heartbeat_response {
+  bool cancel_requested; /* stop, then temporal_async_activity_report_cancellation */
+  bool paused;           /* the activity was paused */
+  bool reset;            /* the activity was reset */
+} temporal_async_heartbeat_response;
+
+/* Records a heartbeat with optional details (borrowed; count 0 = none). Unlike
+ * temporal_activity_heartbeat this is not throttled: every call is one RPC. `response_out` (may be
+ * NULL) says whether cancellation, a pause or a reset was requested; it is all false on error.
+ * The worker no longer heartbeats an activity it handed over, so when the activity has a
+ * heartbeat_timeout, whoever completes it must heartbeat within it or the server times it out. */
+TEMPORAL_EXTERN int temporal_async_activity_heartbeat(temporal_async_activity_handle *handle,
+                                                      const temporal_payload *const *details, size_t count,
+                                                      temporal_async_heartbeat_response *response_out);
+/* Reports that the activity stopped because it was cancelled, with optional details (borrowed).
+ * The server accepts this only after cancellation was requested (a heartbeat said cancel_requested);
+ * otherwise TEMPORAL_ESTATE, and the activity stays open (fail it instead). */
+TEMPORAL_EXTERN int temporal_async_activity_report_cancellation(temporal_async_activity_handle *handle,
+                                                                const temporal_payload *const *details,
+                                                                size_t count);
+TEMPORAL_EXTERN void temporal_async_activity_handle_free(temporal_async_activity_handle *handle);
+
 TEMPORAL_END_DECLS
 
 #endif

@@ -11,6 +11,12 @@
  *                  [--max-attempts N] [--cancel-after-ms N] [--no-wait]
  *   start-workflow --task-queue Q --type T [--id ID] [--arg-json JSON]... [--timeout-s N]
  *                  [--execution-timeout-s N] [--cancel-after-ms N] [--no-wait]
+ *   async-complete  ACTIVITY [--result-json J]          completes it (no --result-json: no value)
+ *   async-fail      ACTIVITY --message M [--type T] [--non-retryable] [--details-json J]...
+ *   async-heartbeat ACTIVITY [--details-json J]...      prints {"cancel_requested","paused","reset"}
+ *   async-cancel    ACTIVITY [--details-json J]...      reports the activity cancelled
+ *     where ACTIVITY is --token HEX (the task token), or --workflow-id W [--run-id R] --activity-id A,
+ *     or --activity-id A [--activity-run-id R] (a standalone activity)
  *
  * start-*: stderr gets "started <id> run <run_id>"; on success stdout gets the result payload as one
  * line of JSON; on failure stdout gets one line {"failure": {"type", "message", "non_retryable",
@@ -44,6 +50,17 @@ typedef struct probe_options {
   int max_attempts;
   long cancel_after_ms;
   bool no_wait;
+  /* async-*: which activity, and what to send */
+  const char *token_hex;
+  const char *workflow_id;
+  const char *run_id;
+  const char *activity_id;
+  const char *activity_run_id;
+  const char *result_json;
+  const char *message;
+  bool non_retryable;
+  const char *details_json[MAX_ARGS];
+  size_t detail_count;
 } probe_options;
 
 static void usage(void) {
@@ -57,7 +74,14 @@ static void usage(void) {
           "                      [--max-attempts N] [--cancel-after-ms N] [--no-wait] |\n"
           "                    start-workflow --task-queue Q --type T [--id ID] [--arg-json JSON]... "
           "[--timeout-s N]\n"
-          "                      [--execution-timeout-s N] [--cancel-after-ms N] [--no-wait]\n");
+          "                      [--execution-timeout-s N] [--cancel-after-ms N] [--no-wait] |\n"
+          "                    async-complete ACTIVITY [--result-json J] |\n"
+          "                    async-fail ACTIVITY --message M [--type T] [--non-retryable]\n"
+          "                      [--details-json J]... |\n"
+          "                    async-heartbeat ACTIVITY [--details-json J]... |\n"
+          "                    async-cancel ACTIVITY [--details-json J]...\n"
+          "  ACTIVITY: --token HEX | --workflow-id W [--run-id R] --activity-id A |\n"
+          "            --activity-id A [--activity-run-id R]\n");
 }
 
 static temporal_duration_ns seconds(double s) {
@@ -131,6 +155,36 @@ static int parse_args(probe_options *o, int argc, char **argv) {
       o->cancel_after_ms = atol(v);
     } else if (strcmp(a, "--no-wait") == 0) {
       o->no_wait = true;
+    } else if (strcmp(a, "--token") == 0) {
+      VALUE();
+      o->token_hex = v;
+    } else if (strcmp(a, "--workflow-id") == 0) {
+      VALUE();
+      o->workflow_id = v;
+    } else if (strcmp(a, "--run-id") == 0) {
+      VALUE();
+      o->run_id = v;
+    } else if (strcmp(a, "--activity-id") == 0) {
+      VALUE();
+      o->activity_id = v;
+    } else if (strcmp(a, "--activity-run-id") == 0) {
+      VALUE();
+      o->activity_run_id = v;
+    } else if (strcmp(a, "--result-json") == 0) {
+      VALUE();
+      o->result_json = v;
+    } else if (strcmp(a, "--message") == 0) {
+      VALUE();
+      o->message = v;
+    } else if (strcmp(a, "--non-retryable") == 0) {
+      o->non_retryable = true;
+    } else if (strcmp(a, "--details-json") == 0) {
+      VALUE();
+      if (o->detail_count == MAX_ARGS) {
+        fprintf(stderr, "client_probe: at most %d details\n", MAX_ARGS);
+        return 2;
+      }
+      o->details_json[o->detail_count++] = v;
     } else if (a[0] != '-' && !o->command) {
       o->command = a;
     } else {
@@ -158,13 +212,14 @@ static void free_payloads(temporal_payload **payloads, size_t count) {
   for (size_t i = 0; i < count; i++) temporal_payload_free(payloads[i]);
 }
 
-/* Builds one payload per --arg-json. Returns 0 or an exit status. */
-static int build_args(temporal_payload **out, const probe_options *o) {
-  for (size_t i = 0; i < o->arg_count; i++) {
+/* Builds one payload per JSON text (--arg-json, --details-json). Returns 0 or an exit status. */
+static int build_json_payloads(temporal_payload **out, const char *const *texts, size_t count,
+                               const char *flag) {
+  for (size_t i = 0; i < count; i++) {
     json_error_t err;
-    json_t *value = json_loads(o->args_json[i], JSON_DECODE_ANY, &err);
+    json_t *value = json_loads(texts[i], JSON_DECODE_ANY, &err);
     if (!value) {
-      fprintf(stderr, "client_probe: --arg-json %s: %s\n", o->args_json[i], err.text);
+      fprintf(stderr, "client_probe: %s %s: %s\n", flag, texts[i], err.text);
       free_payloads(out, i);
       return 2;
     }
@@ -176,6 +231,10 @@ static int build_args(temporal_payload **out, const probe_options *o) {
     }
   }
   return 0;
+}
+
+static int build_args(temporal_payload **out, const probe_options *o) {
+  return build_json_payloads(out, o->args_json, o->arg_count, "--arg-json");
 }
 
 static void print_payload(const temporal_payload *payload) {
@@ -298,6 +357,125 @@ static int run_start(temporal_client *client, const probe_options *o, bool activ
   return status;
 }
 
+/* ---- async completion ---------------------------------------------------------------------- */
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes --token into malloc'd bytes. Returns 0 or 2 (usage). */
+static int decode_hex(uint8_t **out, size_t *len_out, const char *hex) {
+  size_t n = strlen(hex);
+  if (n == 0 || n % 2 != 0) {
+    fprintf(stderr, "client_probe: --token needs an even number of hex digits\n");
+    return 2;
+  }
+  uint8_t *bytes = malloc(n / 2);
+  if (!bytes) return 1;
+  for (size_t i = 0; i < n / 2; i++) {
+    int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      fprintf(stderr, "client_probe: --token: not a hex digit at %zu\n", 2 * i);
+      free(bytes);
+      return 2;
+    }
+    bytes[i] = (uint8_t)(hi << 4 | lo);
+  }
+  *out = bytes;
+  *len_out = n / 2;
+  return 0;
+}
+
+/* The handle the ACTIVITY options name. Returns 0 or an exit status. */
+static int open_async_handle(temporal_async_activity_handle **out, temporal_client *client,
+                             const probe_options *o) {
+  int rc;
+  if (o->token_hex) {
+    uint8_t *token = NULL;
+    size_t len = 0;
+    int status = decode_hex(&token, &len, o->token_hex);
+    if (status != 0) return status;
+    rc = temporal_client_async_activity_by_token(out, client, token, len);
+    free(token);
+  } else if (o->workflow_id && o->activity_id) {
+    rc = temporal_client_async_activity_by_id(out, client, o->workflow_id, o->run_id, o->activity_id);
+  } else if (o->activity_id) {
+    rc = temporal_client_async_activity_standalone(out, client, o->activity_id, o->activity_run_id);
+  } else {
+    fprintf(stderr, "client_probe: %s needs --token, --workflow-id with --activity-id, or --activity-id\n",
+            o->command);
+    return 2;
+  }
+  return rc == 0 ? 0 : report_error("handle", rc);
+}
+
+static int async_fail(temporal_async_activity_handle *handle, const probe_options *o,
+                      temporal_payload **details) {
+  if (!o->message) {
+    fprintf(stderr, "client_probe: async-fail needs --message\n");
+    return 2;
+  }
+  temporal_application_error *err = NULL;
+  int rc = temporal_application_error_new(&err, o->type, o->message);
+  if (rc == 0) rc = temporal_application_error_set_non_retryable(err, o->non_retryable);
+  for (size_t i = 0; rc == 0 && i < o->detail_count; i++)
+    rc = temporal_application_error_add_detail(err, details[i]);
+  if (rc == 0) rc = temporal_async_activity_fail(handle, err);
+  temporal_application_error_free(err);
+  return rc == 0 ? 0 : report_error("async-fail", rc);
+}
+
+static int async_heartbeat(temporal_async_activity_handle *handle, const probe_options *o,
+                           temporal_payload **details) {
+  temporal_async_heartbeat_response resp;
+  int rc = temporal_async_activity_heartbeat(handle, (const temporal_payload *const *)details,
+                                             o->detail_count, &resp);
+  if (rc != 0) return report_error("async-heartbeat", rc);
+  printf("{\"cancel_requested\": %s, \"paused\": %s, \"reset\": %s}\n",
+         resp.cancel_requested ? "true" : "false", resp.paused ? "true" : "false",
+         resp.reset ? "true" : "false");
+  return 0;
+}
+
+static int async_complete(temporal_async_activity_handle *handle, const probe_options *o) {
+  temporal_payload *result = NULL;
+  if (o->result_json) {
+    const char *texts[1] = {o->result_json};
+    int status = build_json_payloads(&result, texts, 1, "--result-json");
+    if (status != 0) return status;
+  }
+  int rc = temporal_async_activity_complete(handle, result);
+  temporal_payload_free(result);
+  return rc == 0 ? 0 : report_error("async-complete", rc);
+}
+
+static int run_async(temporal_client *client, const probe_options *o) {
+  temporal_async_activity_handle *handle = NULL;
+  int status = open_async_handle(&handle, client, o);
+  if (status != 0) return status;
+  temporal_payload *details[MAX_ARGS] = {0};
+  status = build_json_payloads(details, o->details_json, o->detail_count, "--details-json");
+  if (status == 0) {
+    if (strcmp(o->command, "async-complete") == 0) {
+      status = async_complete(handle, o);
+    } else if (strcmp(o->command, "async-fail") == 0) {
+      status = async_fail(handle, o, details);
+    } else if (strcmp(o->command, "async-heartbeat") == 0) {
+      status = async_heartbeat(handle, o, details);
+    } else {
+      int rc = temporal_async_activity_report_cancellation(handle, (const temporal_payload *const *)details,
+                                                           o->detail_count);
+      if (rc != 0) status = report_error("async-cancel", rc);
+    }
+    free_payloads(details, o->detail_count);
+  }
+  temporal_async_activity_handle_free(handle);
+  return status;
+}
+
 int main(int argc, char **argv) {
   probe_options o;
   memset(&o, 0, sizeof o);
@@ -310,6 +488,10 @@ int main(int argc, char **argv) {
   }
   bool known = strcmp(o.command, "server-info") == 0 || strcmp(o.command, "check-namespace") == 0 ||
                strcmp(o.command, "start-activity") == 0 || strcmp(o.command, "start-workflow") == 0;
+  bool async = strncmp(o.command, "async-", 6) == 0;
+  if (async)
+    known = strcmp(o.command, "async-complete") == 0 || strcmp(o.command, "async-fail") == 0 ||
+            strcmp(o.command, "async-heartbeat") == 0 || strcmp(o.command, "async-cancel") == 0;
   if (!known) {
     fprintf(stderr, "client_probe: unknown command %s\n", o.command);
     usage();
@@ -325,6 +507,8 @@ int main(int argc, char **argv) {
   } else if (strcmp(o.command, "check-namespace") == 0) {
     rc = temporal_client_check_namespace(client);
     if (rc != 0) status = report_error("check-namespace", rc);
+  } else if (async) {
+    status = run_async(client, &o);
   } else {
     status = run_start(client, &o, strcmp(o.command, "start-activity") == 0);
   }
