@@ -15,6 +15,7 @@ void temporal__args_free(temporal_args *args) {
   }
   free(args->payloads);
   free(args->json);
+  free(args->undecoded);
   free(args);
 }
 
@@ -75,6 +76,34 @@ int temporal__args_new(temporal_args **out, const Temporal__Api__Common__V1__Pay
   return 0;
 }
 
+int temporal__args_new_raw(temporal_args **out, const Temporal__Api__Common__V1__Payloads *input) {
+  if (!out) return temporal__error(TEMPORAL_EINVAL, "temporal__args_new_raw: out is NULL");
+  size_t count = input ? input->n_payloads : 0;
+  temporal_args *args = args_alloc(count);
+  if (!args || (count && !(args->undecoded = calloc(count, sizeof *args->undecoded)))) {
+    temporal__args_free(args);
+    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < count; i++) {
+    int rc = 0;
+    if (input->payloads[i])
+      rc = temporal__payload_from_proto(&args->payloads[i], input->payloads[i]);
+    else
+      rc = temporal_payload_new_null(&args->payloads[i]);
+    if (rc == 0 && decode_one(args, i) != 0) {
+      if (args->json[i]) json_decref(args->json[i]);
+      args->json[i] = NULL;
+      args->undecoded[i] = true;
+    }
+    if (rc != 0) {
+      temporal__args_free(args);
+      return rc;
+    }
+  }
+  *out = args;
+  return 0;
+}
+
 int temporal__args_from_payloads(temporal_args **out, const temporal_payload *const *payloads, size_t count) {
   if (!out || (!payloads && count))
     return temporal__error(TEMPORAL_EINVAL, "temporal__args_from_payloads: NULL argument");
@@ -100,6 +129,7 @@ size_t temporal_args_count(const temporal_args *args) {
 /* A name for the type of argument `i`, as the error messages show it. */
 static const char *type_name(const temporal_args *args, size_t i) {
   const json_t *v = args->json[i];
+  if (args->undecoded && args->undecoded[i]) return "a payload that does not decode";
   if (!v) return "bytes";
   switch (json_typeof(v)) {
     case JSON_OBJECT: return "object";
@@ -184,7 +214,7 @@ int temporal_args_get_bool(bool *out, const temporal_args *args, size_t index) {
 int temporal_args_get_bytes(const uint8_t **out, size_t *len_out, const temporal_args *args, size_t index) {
   int rc = check_index(args, index);
   if (rc != 0) return rc;
-  if (args->json[index]) return type_error(args, index, "bytes");
+  if (args->json[index] || (args->undecoded && args->undecoded[index])) return type_error(args, index, "bytes");
   const temporal_payload *p = args->payloads[index];
   if (out) *out = p->data;
   if (len_out) *len_out = p->len;

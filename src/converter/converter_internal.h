@@ -43,10 +43,14 @@ struct temporal_args {
   size_t count;
   temporal_payload **payloads;
   json_t **json; /* json[i] NULL for binary/plain */
+  bool *undecoded; /* raw mode only: undecoded[i] when payload i did not decode (json[i] NULL) */
 };
 /* Decodes every payload of `input` (NULL = no arguments). On a payload that does not decode returns
  * TEMPORAL_EDECODE with a message naming the argument index and the reason. */
 int temporal__args_new(temporal_args **out, const Temporal__Api__Common__V1__Payloads *input);
+/* The dynamic activity's arguments: the raw payloads, each decoded when it can be; one that does
+ * not decode is still there for temporal_args_get_payload (the typed getters report it). */
+int temporal__args_new_raw(temporal_args **out, const Temporal__Api__Common__V1__Payloads *input);
 /* Builds args from payloads (copied) -- for the testing environment and heartbeat details. */
 int temporal__args_from_payloads(temporal_args **out, const temporal_payload *const *payloads, size_t count);
 void temporal__args_free(temporal_args *args);

@@ -190,6 +190,12 @@ void temporal__task_dispatch(temporal__task *t) {
     return;
   }
   t->activity.defn = *d;
+  /* The dynamic activity takes the raw payloads: decoding them is its business. */
+  if (!t->activity.args && (d->flags & TEMPORAL_ACTIVITY_DYNAMIC) &&
+      temporal__args_new_raw(&t->activity.args, t->activity.task->input) != 0) {
+    temporal__task_finish(t, temporal_result_from_code(TEMPORAL_ENOMEM));
+    return;
+  }
   if (!t->activity.args) {
     fail_decode(t, why[0] ? why : "the input could not be decoded");
     return;
