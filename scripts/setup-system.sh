@@ -4,12 +4,13 @@
 . "$(dirname "$0")/common.sh"
 
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ninja-build
   libgrpc-dev                       # gRPC C core (transport)
   protobuf-c-compiler libprotobuf-c-dev   # protoc-c and the protobuf-c runtime
   protobuf-compiler libprotobuf-dev # protoc and the well-known types (google/protobuf/*.proto)
   libjansson-dev                    # JSON
   libuv1-dev                        # event loop for async activities
+  python3-venv                      # `python3 -m venv` for the interop tests' virtual environment
   uuid-runtime                      # not needed by the library; handy in scripts
   valgrind
 )

@@ -1,0 +1,50 @@
+# The commands the README names. The build itself is CMake (CMakeLists.txt); this file strings the
+# set-up, the build, the tests and the demo together.
+#
+#   make setup   system packages, protos, dev server, Python venv (cached under ~/.cache/temporal-c)
+#   make build   configure and build ./build
+#   make test    unit + integration tests in ./build, then the same suite in ./build-asan (ASan+UBSan)
+#   make demo    the hello example against a dev server of its own
+#   make clean   remove the build directories
+
+SHELL := /bin/bash
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+# Extra -D options for both build directories, e.g. make test CMAKE_ARGS=-DTEMPORAL_WERROR=OFF
+CMAKE_ARGS ?=
+# -V: the unit runner's and pytest's own summaries show in the log, not only ctest's.
+CTEST_ARGS ?= -V
+
+# The sanitizers report and stop at the first error; leaks fail the run.
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1 \
+                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+.PHONY: all setup build build-asan test check check-asan demo clean
+
+all: build
+
+setup:
+	scripts/setup.sh
+
+build: setup
+	scripts/build.sh $(BUILD_DIR) $(CMAKE_ARGS)
+
+build-asan: setup
+	scripts/build.sh $(ASAN_DIR) -DTEMPORAL_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+
+# The whole suite twice: the plain build, then the sanitizer build. One after the other even under -j.
+test:
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory check-asan
+
+check: build
+	cd $(BUILD_DIR) && ctest $(CTEST_ARGS)
+
+check-asan: build-asan
+	cd $(ASAN_DIR) && $(SANITIZER_ENV) ctest $(CTEST_ARGS)
+
+demo:
+	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)
