@@ -19,6 +19,7 @@ struct temporal__heartbeats {
   temporal_worker *worker;
   pthread_mutex_t mu;
   pthread_cond_t cond;
+  pthread_cond_t sent; /* a send finished: close waits for one in flight */
   bool stop;
   temporal__task *tasks; /* tasks with heartbeat state */
   pthread_t thread;
@@ -90,6 +91,9 @@ void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__task *t, tem
   bool drop_ref = false;
   pthread_mutex_lock(&hb->mu);
   t->hb.closed = true;
+  /* A heartbeat on the wire must land before the final report: otherwise the report may overtake it,
+   * the server answer it NotFound, and its details be lost to the next attempt. */
+  while (t->hb.in_flight) pthread_cond_wait(&hb->sent, &hb->mu);
   *details_out = t->hb.has_pending ? t->hb.pending : NULL;
   *count_out = t->hb.has_pending ? t->hb.pending_count : 0;
   if (!t->hb.has_pending) temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
@@ -184,6 +188,7 @@ static void *heartbeat_thread(void *arg) {
     pthread_mutex_lock(&hb->mu);
     due->hb.in_flight = false;
     due->hb.next_allowed = started + due->hb.interval;
+    pthread_cond_broadcast(&hb->sent);
     pthread_mutex_unlock(&hb->mu);
     temporal__task_unref(due);
     pthread_mutex_lock(&hb->mu);
@@ -198,9 +203,11 @@ int temporal__heartbeats_new(temporal__heartbeats **out, temporal_worker *worker
   hb->worker = worker;
   pthread_mutex_init(&hb->mu, NULL);
   temporal__cond_init(&hb->cond);
+  pthread_cond_init(&hb->sent, NULL);
   if (pthread_create(&hb->thread, NULL, heartbeat_thread, hb) != 0) {
     pthread_mutex_destroy(&hb->mu);
     pthread_cond_destroy(&hb->cond);
+    pthread_cond_destroy(&hb->sent);
     free(hb);
     return temporal__error(TEMPORAL_ESYSTEM, "could not start the heartbeat thread");
   }
@@ -223,5 +230,6 @@ void temporal__heartbeats_free(temporal__heartbeats *hb) {
   }
   pthread_mutex_destroy(&hb->mu);
   pthread_cond_destroy(&hb->cond);
+  pthread_cond_destroy(&hb->sent);
   free(hb);
 }
