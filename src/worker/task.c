@@ -79,8 +79,10 @@ void temporal__task_unref(temporal__task *t) {
 }
 
 void temporal__task_set_interrupt_hook(temporal__task *t, temporal__interrupt_hook hook, void *data) {
+  pthread_mutex_lock(&t->mu);
   t->hook = hook;
   t->hook_data = data;
+  pthread_mutex_unlock(&t->mu);
 }
 
 unsigned int temporal__task_interrupts(const temporal__task *t) { return atomic_load(&((temporal__task *)t)->interrupts); }
@@ -90,9 +92,13 @@ void temporal__task_interrupt(temporal__task *t, unsigned int reasons, const cha
   pthread_mutex_lock(&t->mu);
   if (heartbeat_error && !t->heartbeat_error) t->heartbeat_error = temporal__strdup(heartbeat_error);
   unsigned int before = atomic_fetch_or(&t->interrupts, reasons);
+  temporal__interrupt_hook hook = t->hook;
+  void *hook_data = t->hook_data;
   pthread_cond_broadcast(&t->cond);
   pthread_mutex_unlock(&t->mu);
-  if (before == 0 && t->hook) t->hook(t, reasons, t->hook_data);
+  /* Every new reason is carried to where the activity runs (a cancel after a pause changes what
+   * cancellation_details says there). */
+  if ((reasons & ~before) && hook) hook(t, before | reasons, hook_data);
 }
 
 void temporal__task_finish(temporal__task *t, temporal_result *result) {

@@ -31,9 +31,9 @@ int temporal__task_record_heartbeat(temporal__task *task, const temporal_payload
 /* The interrupt reasons so far (0 = none). Any thread. */
 unsigned int temporal__task_interrupts(const temporal__task *task);
 
-/* Called once, on the thread that interrupts the task (heartbeat manager, shutdown), the first time
- * the task is interrupted: lets an executor carry the cancellation to where the activity runs. Set
- * before the activity starts. */
+/* Called on the thread that interrupts the task (heartbeat manager, timeouts, shutdown) each time a
+ * new reason is added, with all reasons so far: lets an executor carry the cancellation to where the
+ * activity runs. Set before the activity starts. */
 typedef void (*temporal__interrupt_hook)(temporal__task *task, unsigned int reasons, void *data);
 void temporal__task_set_interrupt_hook(temporal__task *task, temporal__interrupt_hook hook, void *data);
 

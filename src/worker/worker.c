@@ -8,6 +8,7 @@
 
 #include "core/core.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "executor/process_internal.h"
 #include "worker/worker_internal.h"
 
 #define DEFAULT_SLOTS 100
@@ -72,6 +73,10 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
     temporal_worker_free(w);
     return temporal__error(TEMPORAL_EINVAL, "activity_executor is already used by another worker");
   }
+  if (w->ssm && temporal__ssm_slot_count(w->ssm) < w->max_slots)
+    TLOG_WARN("the shared_state_manager has %u slots for %u activity slots: activities beyond %u fail to start; "
+              "raise its max_activities",
+              temporal__ssm_slot_count(w->ssm), w->max_slots, temporal__ssm_slot_count(w->ssm));
   unsigned int threads = w->executor ? temporal__thread_pool_size(w->executor) : 0;
   if (threads && threads < w->max_slots)
     TLOG_WARN("the activity_executor thread pool has %u threads for %u slots: sync activities beyond %u wait "

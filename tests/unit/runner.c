@@ -40,6 +40,7 @@ static int run_one(int i) {
     return 1;
   }
   if (pid == 0) {
+    setpgid(0, 0); /* its own group, so whatever the case forks can be reaped with it */
     alarm(TIMEOUT_SECONDS);
     tests[i].fn();
     exit(0); /* exit, not _exit: LeakSanitizer checks the case at exit */
@@ -47,6 +48,7 @@ static int run_one(int i) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
   }
+  kill(-pid, SIGKILL); /* processes the case left behind (a timed-out case's children) */
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
   if (WIFSIGNALED(status))
     fprintf(stderr, "  killed by signal %d%s\n", WTERMSIG(status),

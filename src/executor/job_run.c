@@ -1,0 +1,144 @@
+/* The running side of a job: temporal_executor_run, called wherever an executor runs activities
+ * (a process-pool child, or a user executor's process or thread). It rebuilds the activity from
+ * the job bytes and runs it with context calls that go through the shared state manager's slot. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter/converter_internal.h"
+#include "core/core.h"
+#include "executor/process_internal.h"
+#include "worker/activity_context.h"
+
+typedef struct run_ctx {
+  temporal_shared_state_manager *manager;
+  uint32_t slot;
+  uint32_t generation;
+} run_ctx;
+
+static int run_heartbeat(temporal_activity *activity, const temporal_payload *const *details, size_t count) {
+  const run_ctx *c = activity->owner;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  int rc = temporal__payloads_serialize(&bytes, &len, details, count);
+  if (rc != 0) return rc;
+  rc = temporal__ssm_slot_heartbeat(c->manager, c->slot, c->generation, bytes, len);
+  free(bytes);
+  return rc;
+}
+
+static bool run_is_cancelled(const temporal_activity *activity) {
+  const run_ctx *c = activity->owner;
+  return temporal__ssm_slot_interrupts(c->manager, c->slot, c->generation) != 0;
+}
+
+static int run_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout) {
+  const run_ctx *c = activity->owner;
+  return temporal__ssm_slot_wait(c->manager, c->slot, c->generation, timeout);
+}
+
+static unsigned int run_interrupts(const temporal_activity *activity) {
+  const run_ctx *c = activity->owner;
+  return temporal__ssm_slot_interrupts(c->manager, c->slot, c->generation);
+}
+
+static bool run_is_worker_shutdown(const temporal_activity *activity) {
+  const run_ctx *c = activity->owner;
+  return temporal__ssm_worker_shutdown(c->manager);
+}
+
+static int run_wait_for_worker_shutdown(temporal_activity *activity, temporal_duration_ns timeout) {
+  const run_ctx *c = activity->owner;
+  return temporal__ssm_wait_worker_shutdown(c->manager, timeout);
+}
+
+/* Sync kind only: complete and cancel_registered stay NULL (the public calls check the kind). */
+static const temporal__activity_ops run_ops = {
+    .heartbeat = run_heartbeat,
+    .is_cancelled = run_is_cancelled,
+    .wait_for_cancelled = run_wait_for_cancelled,
+    .interrupts = run_interrupts,
+    .is_worker_shutdown = run_is_worker_shutdown,
+    .wait_for_worker_shutdown = run_wait_for_worker_shutdown,
+};
+
+/* The same failure the worker gives an input that does not decode. */
+static temporal_result *decode_failure(const char *why) {
+  temporal_application_error *err = NULL, *cause = NULL;
+  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0)
+    return temporal_result_errorf(NULL, "Failed decoding arguments");
+  if (temporal_application_error_new(&cause, "DecodeError", why) == 0)
+    temporal_application_error_set_cause(err, cause);
+  return temporal_result_error(err);
+}
+
+static char *copy_string(const char *s, size_t len) {
+  char *out = malloc(len + 1);
+  if (!out) return NULL;
+  if (len) memcpy(out, s, len);
+  out[len] = '\0';
+  return out;
+}
+
+int temporal_executor_run(uint8_t **result_out, size_t *len_out, temporal_shared_state_manager *manager,
+                          const uint8_t *job, size_t len) {
+  if (!result_out || !len_out) return temporal__error(TEMPORAL_EINVAL, "executor_run: NULL output");
+  *result_out = NULL;
+  *len_out = 0;
+  if (!manager) return temporal__error(TEMPORAL_EINVAL, "executor_run: the shared state manager is NULL");
+  temporal__job_header h;
+  int rc = temporal__job_decode(&h, job, len);
+  if (rc != 0) return rc;
+  if (h.slot >= temporal__ssm_slot_count(manager))
+    return temporal__error(TEMPORAL_EDECODE, "job names slot %u; the shared state manager has %u", h.slot,
+                           temporal__ssm_slot_count(manager));
+  Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *task =
+      temporal__api__workflowservice__v1__poll_activity_task_queue_response__unpack(NULL, h.task_len, h.task);
+  if (!task) return temporal__error(TEMPORAL_EDECODE, "job: the activity task does not decode");
+
+  char *name = copy_string(h.name, h.name_len);
+  char *ns = copy_string(h.namespace_, h.namespace_len);
+  char *tq = copy_string(h.task_queue, h.task_queue_len);
+  if (!name || !ns || !tq) {
+    protobuf_c_message_free_unpacked(&task->base, NULL);
+    free(name);
+    free(ns);
+    free(tq);
+    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  }
+
+  run_ctx ctx = {.manager = manager, .slot = h.slot, .generation = h.generation};
+  temporal_activity activity;
+  rc = temporal__activity_init(&activity, task, ns, tq); /* takes the task, copies the strings */
+  free(ns);
+  free(tq);
+  activity.ops = &run_ops;
+  activity.owner = &ctx;
+  activity.defn.name = name;
+  activity.defn.kind = TEMPORAL_ACTIVITY_KIND_SYNC;
+  activity.defn.sync_fn = (temporal_sync_activity_fn)h.sync_fn;
+  activity.defn.async_fn = NULL;
+  activity.defn.flags = h.flags;
+  activity.defn.data = (void *)h.data;
+
+  temporal_result *result;
+  if (rc == TEMPORAL_EDECODE)
+    result = decode_failure(temporal_error_last());
+  else if (rc != 0)
+    result =
+        temporal_result_errorf("ExecutorError", "could not prepare the activity: %s", temporal_strerror(rc));
+  else
+    result = temporal__activity_call_sync(&activity);
+
+  rc = temporal__result_serialize(result_out, len_out, result);
+  if (rc != 0) {
+    /* The activity's result cannot be carried (too big, out of memory): report that instead. */
+    temporal_result_free(result);
+    result = temporal_result_errorf("ExecutorError", "the activity's result could not be serialized: %s",
+                                    temporal_error_last());
+    rc = temporal__result_serialize(result_out, len_out, result);
+  }
+  temporal_result_free(result);
+  temporal__activity_destroy(&activity);
+  free(name);
+  return rc;
+}
