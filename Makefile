@@ -4,12 +4,14 @@
 #   make setup   system packages, protos, dev server, Python venv (cached under ~/.cache/temporal-c)
 #   make build   configure and build ./build
 #   make test    unit + integration tests in ./build, then the same suite in ./build-asan (ASan+UBSan)
+#                and in ./build-tsan (ThreadSanitizer)
 #   make demo    the hello example against a dev server of its own
 #   make clean   remove the build directories
 
 SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
 # Extra -D options for both build directories, e.g. make test CMAKE_ARGS=-DTEMPORAL_WERROR=OFF
 CMAKE_ARGS ?=
 # -V: the unit runner's and pytest's own summaries show in the log, not only ctest's.
@@ -19,7 +21,11 @@ CTEST_ARGS ?= -V
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all setup build build-asan test check check-asan demo clean
+# gRPC core and Abseil are not built with TSan, which cannot see their synchronisation: their
+# internals are suppressed (tests/sanitizers/tsan.supp); our own code is not.
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:allocator_may_return_null=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
+
+.PHONY: all setup build build-asan build-tsan test check check-asan check-tsan demo clean
 
 all: build
 
@@ -32,10 +38,14 @@ build: setup
 build-asan: setup
 	scripts/build.sh $(ASAN_DIR) -DTEMPORAL_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
 
+build-tsan: setup
+	scripts/build.sh $(TSAN_DIR) -DTEMPORAL_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+
 # The whole suite twice: the plain build, then the sanitizer build. One after the other even under -j.
 test:
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory check-asan
+	$(MAKE) --no-print-directory check-tsan
 
 check: build
 	cd $(BUILD_DIR) && ctest $(CTEST_ARGS)
@@ -43,8 +53,11 @@ check: build
 check-asan: build-asan
 	cd $(ASAN_DIR) && $(SANITIZER_ENV) ctest $(CTEST_ARGS)
 
+check-tsan: build-tsan
+	cd $(TSAN_DIR) && $(TSAN_ENV) ctest $(CTEST_ARGS)
+
 demo:
 	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

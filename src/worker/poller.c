@@ -97,8 +97,9 @@ static void *poller_thread(void *arg) {
       release_slot(w);
       continue;
     }
+    temporal__timeouts_prepare(t);
     track_task(w, t);
-    temporal__timeouts_track(w->timeouts, t);
+    temporal__timeouts_kick(w->timeouts);
     temporal__task_dispatch(t);
   }
   atomic_fetch_sub(&w->pollers_running, 1);

@@ -71,7 +71,7 @@ static void *timeouts_thread(void *arg) {
   return NULL;
 }
 
-void temporal__timeouts_track(temporal__timeouts *to, temporal__task *t) {
+void temporal__timeouts_prepare(temporal__task *t) {
   const temporal_activity_info *i = &t->activity.info;
   int64_t now_mono = temporal__monotonic_ns();
   atomic_store(&t->last_heartbeat_mono, now_mono);
@@ -81,6 +81,9 @@ void temporal__timeouts_track(temporal__timeouts *to, temporal__task *t) {
     int64_t left = (int64_t)(started + i->start_to_close_timeout - temporal__now_ns());
     t->start_to_close_deadline = now_mono + left + LOCAL_TIMEOUT_MARGIN;
   }
+}
+
+void temporal__timeouts_kick(temporal__timeouts *to) {
   if (!to) return;
   pthread_mutex_lock(&to->mu);
   to->kicked = true;

@@ -127,8 +127,11 @@ void temporal__worker_task_done(temporal_worker *worker, temporal__task *task);
 
 /* timeouts.c */
 int temporal__timeouts_new(temporal__timeouts **out, temporal_worker *worker);
-/* Computes the task's deadlines from its info (call before it runs) and wakes the watcher. */
-void temporal__timeouts_track(temporal__timeouts *timeouts, temporal__task *task);
+/* Computes the task's deadlines from its info: before the task joins the worker's list, whose lock
+ * the watcher reads them under. */
+void temporal__timeouts_prepare(temporal__task *task);
+/* Wakes the watcher to consider a task just added. */
+void temporal__timeouts_kick(temporal__timeouts *timeouts);
 void temporal__timeouts_free(temporal__timeouts *timeouts);
 
 /* signals.c */

@@ -72,7 +72,10 @@ def start_kinds_worker(c_programs, dev_server, task_queue, executor, *extra, env
 
 # Children that crash on purpose must die of their own signal, not of the sanitizer's report (which
 # would also read as a sanitizer failure of the test).
-CRASH_ENV = {"ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1:handle_segv=0:handle_abort=0"}
+CRASH_ENV = {
+    "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1") + ":handle_segv=0:handle_abort=0",
+    "TSAN_OPTIONS": os.environ.get("TSAN_OPTIONS", "") + ":handle_segv=0:handle_abort=0",
+}
 
 
 @pytest.fixture(params=list(KINDS))
