@@ -1,19 +1,36 @@
-/* hello_client: runs say_hello_activity and my-activity through the server, as standalone
- * activities (no workflow), and prints what they returned:
+/* hello_client: runs each of hello_worker's activities through the server, as standalone
+ * activities (no workflow), and prints what each returned and the kind hello_worker serves it as:
  *
- *   say_hello_activity("World") -> "Hello, World!"
- *   my-activity("World") -> "Hello, World!"
+ *   say_hello_activity("World") -> "Hello, World!"  [sync, thread pool]
+ *   say_hello_async("World") -> "Hello, World!"  [async, event loop]
+ *   say_hello_process("World") -> "Hello, World!"  [sync, process pool]
+ *   my-activity("World") -> "Hello, World!"  [sync, thread pool]
  *
  * Start hello_worker first. Usage: hello_client [--target HOST:PORT] [--namespace NS] [--task-queue Q]
- * [--name NAME]. Defaults as hello_worker's; NAME defaults to "World". */
+ * [--name NAME]. Defaults as hello_worker's (say_hello_process goes to Q-process); NAME defaults to
+ * "World". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <temporal/temporal.h>
 
-/* Runs one activity with one string argument; prints `type("name") -> result`. 0 on success. */
-static int run_activity(temporal_client *client, const char *task_queue, const char *type, const char *name) {
+/* What hello_worker registers where: the activity type, whether it is on the process-pool worker's
+ * task queue, and the kind of activity that serves it. */
+static const struct {
+  const char *type;
+  bool process_queue;
+  const char *kind;
+} calls[] = {
+    {"say_hello_activity", false, "sync, thread pool"},
+    {"say_hello_async", false, "async, event loop"},
+    {"say_hello_process", true, "sync, process pool"},
+    {"my-activity", false, "sync, thread pool"},
+};
+
+/* Runs one activity with one string argument; prints `type("name") -> result  [kind]`. 0 on success. */
+static int run_activity(temporal_client *client, const char *task_queue, const char *type, const char *kind,
+                        const char *name) {
   temporal_payload *arg = NULL, *result = NULL;
   temporal_activity_handle *handle = NULL;
   temporal_failure_info failure = {0};
@@ -41,7 +58,7 @@ static int run_activity(temporal_client *client, const char *task_queue, const c
   text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
   quoted_name = json_string(name);
   name_text = quoted_name ? json_dumps(quoted_name, JSON_ENCODE_ANY) : NULL;
-  printf("%s(%s) -> %s\n", type, name_text ? name_text : name, text ? text : "?");
+  printf("%s(%s) -> %s  [%s]\n", type, name_text ? name_text : name, text ? text : "?", kind);
   fflush(stdout);
 
 out:
@@ -89,9 +106,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "hello_client: connect: %s: %s\n", temporal_strerror(rc), temporal_error_last());
     return 1;
   }
+  char process_queue[512];
+  snprintf(process_queue, sizeof process_queue, "%s-process", task_queue);
   int failed = 0;
-  failed |= run_activity(client, task_queue, "say_hello_activity", name);
-  failed |= run_activity(client, task_queue, "my-activity", name);
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    failed |= run_activity(client, calls[i].process_queue ? process_queue : task_queue, calls[i].type,
+                           calls[i].kind, name);
   temporal_client_free(client);
   return failed;
 }

@@ -1,38 +1,44 @@
-/* hello_worker: the Python docs' say_hello activity, written in C.
+/* hello_worker: say_hello as the three kinds of activity (hello_activities.c), served by two
+ * workers in one program, because a worker has one activity_executor and so runs all its sync
+ * activities one way:
  *
- *   @activity.defn
- *   async def say_hello_activity(name: str) -> str:
- *       return f"Hello, {name}!"
+ *   task queue Q          thread-pool worker:  say_hello_activity and my-activity (sync, on its
+ *                                              thread pool), say_hello_async (async, on its loop)
+ *   task queue Q-process  process-pool worker: say_hello_process (sync, in a child process)
  *
- * Registered under its own name and again as "my-activity"; runs on a thread pool until SIGINT or
- * SIGTERM. Prints READY once it polls the task queue.
+ * Both run until SIGINT or SIGTERM. Prints READY once both poll their task queues.
  *
  *   hello_worker [--target HOST:PORT] [--namespace NS] [--task-queue Q]
- * Defaults: $TEMPORAL_ADDRESS or localhost:7233, namespace "default", task queue "hello-task-queue". */
+ * Defaults: $TEMPORAL_ADDRESS or localhost:7233, namespace "default", task queue "hello-task-queue"
+ * (so "hello-task-queue-process" for the process pool). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <temporal/temporal.h>
 
-static temporal_result *say_hello_activity(temporal_activity *activity, const temporal_args *args) {
-  (void)activity;
-  const char *name;
-  int rc = temporal_args_get_string(&name, args, 0);
-  if (rc < 0) return temporal_result_from_code(rc); /* e.g. "argument 0: expected string, got integer" */
-  json_t *greeting = json_sprintf("Hello, %s!", name);
-  if (!greeting) return temporal_result_errorf("EncodingError", "cannot build the greeting");
-  return temporal_result_json(greeting);
-}
+#include "hello_activities.h"
 
-static const temporal_activity_definition activities[] = {
-    TEMPORAL_ACTIVITY_DEFN(say_hello_activity),                  /* "say_hello_activity" */
+/* The mapping from names to callables, as Python's Worker(activities=[...]). The kind follows each
+ * function's signature; sync ones run on the worker's activity_executor. */
+static const temporal_activity_definition thread_activities[] = {
+    TEMPORAL_ACTIVITY_DEFN(say_hello_activity),                      /* "say_hello_activity" */
     TEMPORAL_ACTIVITY_DEFN_NAMED("my-activity", say_hello_activity), /* the same, renamed */
+    TEMPORAL_ACTIVITY_DEFN(say_hello_async),                         /* async: on the loop */
 };
+static const temporal_activity_definition process_activities[] = {
+    TEMPORAL_ACTIVITY_DEFN(say_hello_process),
+};
+
+/* Each worker has as many slots as its executor has threads or processes, so a sync activity never
+ * waits for one while holding a slot (the worker warns when the pool is smaller). */
+#define THREADS 16
+#define PROCESSES 2
 
 static int fail(const char *what, int rc) {
   fprintf(stderr, "hello_worker: %s: %s: %s\n", what, temporal_strerror(rc), temporal_error_last());
-  return 1;
+  return rc;
 }
 
 int main(int argc, char **argv) {
@@ -52,14 +58,29 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  char process_queue[512];
+  snprintf(process_queue, sizeof process_queue, "%s-process", task_queue);
 
   int rc, status = 1;
-  temporal_executor *pool = NULL;
+  temporal_shared_state_manager *manager = NULL;
+  temporal_executor *processes = NULL, *threads = NULL;
   temporal_client *client = NULL;
-  temporal_worker *worker = NULL;
+  temporal_worker *thread_worker = NULL, *process_worker = NULL;
 
-  /* Sync activities run on a thread pool: the C form of activity_executor=ThreadPoolExecutor(). */
-  if ((rc = temporal_thread_pool_executor_new(&pool, NULL)) < 0) {
+  /* The process pool first, while this program has one thread: it forks its zygote now (fork is
+   * unsafe once gRPC has started threads). Heartbeats and cancellation of the activities running in
+   * its children travel through the shared state manager. */
+  temporal_process_pool_options pool_opts = TEMPORAL_PROCESS_POOL_OPTIONS_INIT;
+  pool_opts.processes = PROCESSES;
+  if ((rc = temporal_shared_state_manager_new(&manager, NULL)) < 0 ||
+      (rc = temporal_process_pool_executor_new(&processes, manager, &pool_opts)) < 0) {
+    fail("process pool", rc);
+    goto out;
+  }
+  /* Python's activity_executor=ThreadPoolExecutor(max_workers=THREADS). */
+  temporal_thread_pool_options thread_pool_opts = TEMPORAL_THREAD_POOL_OPTIONS_INIT;
+  thread_pool_opts.threads = THREADS;
+  if ((rc = temporal_thread_pool_executor_new(&threads, &thread_pool_opts)) < 0) {
     fail("thread pool", rc);
     goto out;
   }
@@ -70,40 +91,65 @@ int main(int argc, char **argv) {
     fail("connect", rc);
     goto out;
   }
-  temporal_worker_options wopts = TEMPORAL_WORKER_OPTIONS_INIT;
-  wopts.task_queue = task_queue;
-  wopts.activities = activities;
-  wopts.activity_count = sizeof activities / sizeof activities[0];
-  wopts.activity_executor = pool;
-  if ((rc = temporal_worker_new(&worker, client, &wopts)) < 0) {
-    fail("worker", rc);
+
+  temporal_worker_options thread_opts = TEMPORAL_WORKER_OPTIONS_INIT;
+  thread_opts.task_queue = task_queue;
+  thread_opts.activities = thread_activities;
+  thread_opts.activity_count = sizeof thread_activities / sizeof thread_activities[0];
+  thread_opts.activity_executor = threads;
+  thread_opts.max_concurrent_activities = THREADS;
+  if ((rc = temporal_worker_new(&thread_worker, client, &thread_opts)) < 0) {
+    fail("thread-pool worker", rc);
     goto out;
   }
-  if ((rc = temporal_worker_start(worker)) < 0) {
-    fail("start", rc);
+  temporal_worker_options process_opts = TEMPORAL_WORKER_OPTIONS_INIT;
+  process_opts.task_queue = process_queue;
+  process_opts.activities = process_activities;
+  process_opts.activity_count = sizeof process_activities / sizeof process_activities[0];
+  process_opts.activity_executor = processes;
+  process_opts.max_concurrent_activities = PROCESSES;
+  process_opts.shared_state_manager = manager; /* required with any executor but a thread pool */
+  if ((rc = temporal_worker_new(&process_worker, client, &process_opts)) < 0) {
+    fail("process-pool worker", rc);
     goto out;
   }
-  if ((rc = temporal_worker_shutdown_on_signals(worker)) < 0) {
+  if ((rc = temporal_worker_start(process_worker)) < 0) {
+    fail("start the process-pool worker", rc);
+    goto out;
+  }
+  if ((rc = temporal_worker_start(thread_worker)) < 0) {
+    fail("start the thread-pool worker", rc);
+    goto out;
+  }
+  /* Ctrl-C or SIGTERM shuts the thread-pool worker down; the process-pool one follows below. */
+  if ((rc = temporal_worker_shutdown_on_signals(thread_worker)) < 0) {
     fail("signals", rc);
-    temporal_worker_shutdown(worker);
-    temporal_worker_wait(worker);
     goto out;
   }
   printf("READY\n");
-  printf("hello_worker: serving say_hello_activity and my-activity on task queue %s of %s\n", task_queue,
-         target ? target : "localhost:7233");
+  printf("hello_worker (pid %d) on %s:\n", (int)getpid(), target ? target : "localhost:7233");
+  printf("  task queue %s: say_hello_activity, my-activity [sync, thread pool]; say_hello_async [async, event loop]\n",
+         task_queue);
+  printf("  task queue %s: say_hello_process [sync, process pool]\n", process_queue);
   fflush(stdout);
-  if ((rc = temporal_worker_wait(worker)) < 0) {
-    fail("worker stopped", rc);
-    goto out;
+  if ((rc = temporal_worker_wait(thread_worker)) < 0) fail("thread-pool worker stopped", rc);
+  temporal_worker_shutdown(process_worker);
+  int prc = temporal_worker_wait(process_worker);
+  if (prc < 0) fail("process-pool worker stopped", prc);
+  if (rc == 0 && prc == 0) {
+    printf("hello_worker: stopped\n");
+    status = 0;
   }
-  printf("hello_worker: stopped\n");
-  status = 0;
 
 out:
   temporal_worker_shutdown_on_signals(NULL);
-  temporal_worker_free(worker);
+  /* temporal_worker_free shuts a running worker down and waits for it. Workers before the client and
+   * the executors they use; the manager after the process pool. */
+  temporal_worker_free(thread_worker);
+  temporal_worker_free(process_worker);
   temporal_client_free(client);
-  temporal_executor_free(pool);
+  temporal_executor_free(threads);
+  temporal_executor_free(processes);
+  temporal_shared_state_manager_free(manager);
   return status;
 }

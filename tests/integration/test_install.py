@@ -51,8 +51,10 @@ def run_installed_hello(c_programs, dev_server, task_queue, worker: Path, client
     done = c_programs.run(str(client), "--target", dev_server, "--task-queue", task_queue, env=env)
     assert done.returncode == 0, (done.stdout, done.stderr)
     assert done.stdout.splitlines() == [
-        'say_hello_activity("World") -> "Hello, World!"',
-        'my-activity("World") -> "Hello, World!"',
+        'say_hello_activity("World") -> "Hello, World!"  [sync, thread pool]',
+        'say_hello_async("World") -> "Hello, World!"  [async, event loop]',
+        'say_hello_process("World") -> "Hello, World!"  [sync, process pool]',
+        'my-activity("World") -> "Hello, World!"  [sync, thread pool]',
     ]
 
 
@@ -64,15 +66,26 @@ def test_installed_files(installed):
     assert (lib / "cmake" / "temporal-c" / "temporal-c-config.cmake").is_file()
 
 
-def test_pkg_config_build(installed, tmp_path, c_programs, dev_server, task_queue):
+HELLO = SOURCE_DIR / "examples" / "hello"
+# Each program's sources: hello_worker's activities live in hello_activities.c.
+HELLO_SOURCES = {
+    "hello_worker": ["hello_worker.c", "hello_activities.c"],
+    "hello_client": ["hello_client.c"],
+}
+
+
+# The README's advice for strict ISO C: -std=c11 needs a POSIX feature-test macro (libuv's uv.h
+# uses pthread types); gnu11, the compilers' default, needs nothing.
+@pytest.mark.parametrize("std", [[], ["-std=c11", "-D_POSIX_C_SOURCE=200809L"], ["-std=c11", "-D_DEFAULT_SOURCE"]],
+                         ids=["default", "c11-posix", "c11-default-source"])
+def test_pkg_config_build(installed, tmp_path, c_programs, dev_server, task_queue, std):
     env = {**os.environ, "PKG_CONFIG_PATH": str(libdir(installed) / "pkgconfig")}
     flags = sh("pkg-config", "--cflags", "--libs", "temporal-c", env=env).stdout.split()
     cc = os.environ.get("CC", "cc")
     out = {}
-    for name in ("hello_worker", "hello_client"):
+    for name, sources in HELLO_SOURCES.items():
         out[name] = tmp_path / name
-        sh(cc, "-Wall", "-Wextra", "-Werror", SOURCE_DIR / "examples" / "hello" / f"{name}.c",
-           "-o", out[name], *flags)
+        sh(cc, *std, "-Wall", "-Wextra", "-Werror", *(HELLO / src for src in sources), "-o", out[name], *flags)
     run_installed_hello(c_programs, dev_server, task_queue, out["hello_worker"], out["hello_client"],
                         installed)
 
@@ -80,14 +93,18 @@ def test_pkg_config_build(installed, tmp_path, c_programs, dev_server, task_queu
 def test_cmake_find_package_build(installed, tmp_path, c_programs, dev_server, task_queue):
     project = tmp_path / "user"
     project.mkdir()
-    for name in ("hello_worker", "hello_client"):
-        shutil.copy(SOURCE_DIR / "examples" / "hello" / f"{name}.c", project)
+    for src in HELLO.glob("*.[ch]"):
+        shutil.copy(src, project)
     (project / "CMakeLists.txt").write_text(
         "cmake_minimum_required(VERSION 3.20)\n"
         "project(user C)\n"
+        "set(CMAKE_C_STANDARD 11)\n"
+        "set(CMAKE_C_EXTENSIONS OFF)  # -std=c11: strict ISO C, so a POSIX feature-test macro\n"
         "find_package(temporal-c 0.1 REQUIRED)\n"
+        "add_executable(hello_worker hello_worker.c hello_activities.c)\n"
+        "add_executable(hello_client hello_client.c)\n"
         "foreach(p hello_worker hello_client)\n"
-        "  add_executable(${p} ${p}.c)\n"
+        "  target_compile_definitions(${p} PRIVATE _POSIX_C_SOURCE=200809L)\n"
         "  target_link_libraries(${p} PRIVATE temporal::temporal-c)\n"
         "endforeach()\n"
     )
