@@ -50,6 +50,13 @@ def find_program(name: str) -> Optional[Path]:
     return None
 
 
+def program_command(exe: Path, args) -> list:
+    """The command line of a C program; TEMPORAL_C_TEST_WRAPPER (e.g. "valgrind --leak-check=full
+    --error-exitcode=9") runs every long-lived C program under that tool."""
+    wrapper = os.environ.get("TEMPORAL_C_TEST_WRAPPER", "").split()
+    return [*wrapper, str(exe), *args]
+
+
 def program_env() -> dict:
     env = dict(os.environ)
     # Harmless in a plain build; in the sanitizer build any report fails the program.
@@ -217,7 +224,7 @@ class CPrograms:
         stderr_path = self.tmp_path / f"{Path(name).name}-{len(self.started)}.stderr"
         with open(stderr_path, "wb") as err:
             proc = subprocess.Popen(
-                [str(exe), *args],
+                program_command(exe, args),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=err,
