@@ -28,7 +28,7 @@ from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.common import RetryPolicy
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,7 +133,9 @@ async def main():
         client = await Client.connect(target)
         wf_tq = f"bench-wf-{uuid.uuid4().hex[:6]}"
         rows = []
-        async with Worker(client, task_queue=wf_tq, workflows=[CancelAfter, NoopLoop]):
+        # Unsandboxed: this module also drives processes, which the workflow sandbox refuses to import.
+        async with Worker(client, task_queue=wf_tq, workflows=[CancelAfter, NoopLoop],
+                          workflow_runner=UnsandboxedWorkflowRunner()):
             for kind, executor, activity in [("async", "thread", "wait_for_cancel_async"),
                                              ("thread pool", "thread", "wait_for_cancel_activity"),
                                              ("process pool", "process", "wait_for_cancel_activity"),

@@ -248,6 +248,14 @@ void temporal_executor_job_abandon(temporal_executor_job *job, const char *reaso
     job_free(job);
     return;
   }
+  /* An activity that was asked to stop and then lost (killed after kill_grace, or gone with the pool)
+   * ends as cancelled, so the report follows the final-result order: WorkerShutdown at shutdown,
+   * Canceled after a cancel request, nothing after a local timeout. */
+  if (temporal__task_interrupts(job->task) != 0) {
+    TLOG_WARN("activity %s: %s", temporal__task_activity(job->task)->info.activity_id, reason);
+    job_complete(job, temporal_result_cancelled());
+    return;
+  }
   job_complete(job, temporal_result_errorf("ExecutorError", "%s", reason));
 }
 
