@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts and stops the pinned Temporal dev server (a real server, in memory) on free local ports.
 #
-#   scripts/devserver.sh start [--dir DIR] [--port P] [--http-port H] [--owner PID]
+#   scripts/devserver.sh start [--dir DIR] [--port P] [--http-port H] [--owner PID] [--db-filename F]
 #       Starts a server, waits until it answers (DescribeNamespace of "default", which also needs
 #       GetSystemInfo to succeed), and prints its target ("127.0.0.1:PORT") on stdout.
 #       DIR holds the pidfile, the target and the server's log (default: a fresh temporary directory;
 #       its path is on stderr). --owner PID stops the server when that process ends, so a killed
-#       test run or demo does not leave a server behind.
+#       test run or demo does not leave a server behind. --db-filename F keeps the server's state in
+#       SQLite file F, so a server started again with the same F (and --port) resumes it.
 #   scripts/devserver.sh stop [--dir DIR]      stops the server started with that DIR
 #   scripts/devserver.sh status [--dir DIR]    prints the target and exits 0 when it is running
 #
@@ -17,13 +18,14 @@
 here="$(cd "$(dirname "$0")" && pwd)"
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
-dir="" port="" http_port="" owner=""
+dir="" port="" http_port="" owner="" db=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --http-port) http_port="$2"; shift 2 ;;
     --owner) owner="$2"; shift 2 ;;
+    --db-filename) db=(--db-filename "$2"); shift 2 ;;
     *) echo "devserver.sh: unknown option $1" >&2; exit 1 ;;
   esac
 done
@@ -72,7 +74,7 @@ case "$cmd" in
       m="$(free_port)"
       target="127.0.0.1:$p"
       setsid "$bin" server start-dev --headless --ip 127.0.0.1 --port "$p" --http-port "$h" \
-        --metrics-port "$m" --log-level error \
+        --metrics-port "$m" --log-level error "${db[@]}" \
         --dynamic-config-value frontend.enableCancelWorkerPollsOnShutdown=true \
         --dynamic-config-value 'matching.longPollExpirationInterval="5s"' \
         </dev/null >"$dir/server.log" 2>&1 &

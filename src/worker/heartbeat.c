@@ -131,6 +131,7 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
                                     &resp, &opts, NULL);
   if (payloads) protobuf_c_message_free_unpacked(&payloads->base, NULL);
   if (rc == 0) {
+    TLOG_DEBUG("activity %s: heartbeat sent (%zu details)", t->activity.info.activity_id, count);
     const Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatResponse *r = (const void *)resp;
     unsigned int reasons = (r->cancel_requested ? TEMPORAL__INTERRUPT_CANCEL : 0) |
                            (r->activity_paused ? TEMPORAL__INTERRUPT_PAUSE : 0) |

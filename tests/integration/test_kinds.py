@@ -219,3 +219,49 @@ def test_process_pool_without_shared_state_manager_is_refused(dev_server, task_q
     )
     assert done.returncode == 2, done
     assert "shared_state_manager" in done.stderr
+
+
+# ---- heartbeats: last value wins, throttled ------------------------------------------------------
+
+
+@pytest.mark.parametrize("executor", ["thread", "process"])
+def test_heartbeat_last_value_wins(executor, client, dev_server, task_queue, run, c_programs, workflow_worker):
+    # 50 heartbeats in a burst, then a failure at once: attempt 2 sees the newest details, which
+    # went out with the failure report (most of the burst was only ever pending).
+    start_kinds_worker(c_programs, dev_server, task_queue, executor)
+    env = KindsEnv(client, task_queue, run, None, "_activity")
+    outcome = env.run_activity("heartbeat_burst_activity", 50, 0, max_attempts=2)
+    assert outcome == {"result": {"n": 50}}, outcome
+
+
+def test_heartbeats_are_throttled(client, dev_server, task_queue, run, c_programs, workflow_worker):
+    # A heartbeat every 20 ms for about 2.4 s with a 1 s heartbeat timeout: the worker sends the
+    # first at once and then one per 0.8 s, so a handful of sends carry 120 heartbeats.
+    worker = start_kinds_worker(c_programs, dev_server, task_queue, "thread", env={"TEMPORAL_LOG_LEVEL": "debug"})
+    env = KindsEnv(client, task_queue, run, worker, "_activity")
+
+    async def go():
+        return await client.execute_workflow(
+            workflows.CancelActivityOnSignal.run,
+            {"activity": "heartbeat_burst_activity", "args": [120, 20], "heartbeat_timeout_seconds": 1},
+            id=f"throttle-{uuid.uuid4().hex}",
+            task_queue=task_queue,
+            execution_timeout=timedelta(seconds=60),
+        )
+
+    outcome = run(go())
+    assert outcome["error"]["type"] == "RetryMe", outcome  # attempt 1 of 1 fails as written
+    sends = [line for line in worker.stderr().splitlines() if "heartbeat sent" in line]
+    # 2.4 s / 0.8 s -> about 4 sends (first one at once); never one per heartbeat.
+    assert 2 <= len(sends) <= 6, sends
+
+
+# ---- a loop the user runs ------------------------------------------------------------------------
+
+
+def test_async_activities_on_a_loop_the_user_runs(client, dev_server, task_queue, run, c_programs, workflow_worker):
+    worker = start_kinds_worker(c_programs, dev_server, task_queue, "thread", "--user-loop")
+    env = KindsEnv(client, task_queue, run, worker, "_async")
+    assert env.run_activity("say_hello_async", "loop")["result"] == "Hello, loop!"
+    outcome = env.cancel_after("wait_for_cancel_async", 1.0, heartbeat_timeout=1)
+    assert outcome["error"]["cause_class"] == "CancelledError", outcome

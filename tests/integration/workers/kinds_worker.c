@@ -79,6 +79,29 @@ static temporal_result *heartbeat_retry_activity(temporal_activity *activity, co
   return temporal_result_json(json_pack("{s:i,s:O}", "attempt", (int)info->attempt, "recorded", recorded));
 }
 
+/* Heartbeats {"n": 1..count} every `every_ms` (count 50, 0 ms by default), then: on attempt 1 fails
+ * at once (the newest details must reach attempt 2: last value wins, pending details flushed with the
+ * failure); on later attempts returns the details it was given. */
+static temporal_result *heartbeat_burst_activity(temporal_activity *activity, const temporal_args *args) {
+  const temporal_activity_info *info = temporal_activity_get_info(activity);
+  int64_t count = 50, every_ms = 0;
+  temporal_args_get_int(&count, args, 0);
+  temporal_args_get_int(&every_ms, args, 1);
+  if (info->attempt > 1) {
+    json_t *recorded = NULL;
+    if (temporal_args_get_json(&recorded, info->heartbeat_details, 0) != 0)
+      return temporal_result_errorf("NoDetails", "attempt %d saw no heartbeat details", (int)info->attempt);
+    return temporal_result_json(json_incref(recorded));
+  }
+  for (int64_t n = 1; n <= count; n++) {
+    json_t *detail = json_pack("{s:I}", "n", (json_int_t)n);
+    temporal_activity_heartbeat_json(activity, detail);
+    json_decref(detail);
+    if (every_ms > 0) temporal_activity_wait_for_cancelled(activity, every_ms * TEMPORAL_MS);
+  }
+  return temporal_result_errorf("RetryMe", "attempt 1 fails after %lld heartbeats", (long long)count);
+}
+
 /* Crashes its process on attempt 1 ("segv", "abort" or "exit"); attempt 2 succeeds. */
 static temporal_result *crash_once_activity(temporal_activity *activity, const temporal_args *args) {
   const char *how = "segv";
@@ -185,6 +208,7 @@ static const temporal_activity_definition activities[] = {
     TEMPORAL_ACTIVITY_DEFN(fail_activity),
     TEMPORAL_ACTIVITY_DEFN(wait_for_cancel_activity),
     TEMPORAL_ACTIVITY_DEFN(heartbeat_retry_activity),
+    TEMPORAL_ACTIVITY_DEFN(heartbeat_burst_activity),
     TEMPORAL_ACTIVITY_DEFN(crash_once_activity),
     TEMPORAL_ACTIVITY_DEFN(pid_activity),
     TEMPORAL_ACTIVITY_DEFN(noop_activity),
@@ -277,9 +301,14 @@ static int custom_executor_new(temporal_executor **out, temporal_shared_state_ma
 
 /* ---- main ------------------------------------------------------------------------------------- */
 
+static void *run_loop(void *arg) {
+  uv_run(arg, UV_RUN_DEFAULT);
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   const char *target = "127.0.0.1:7233", *task_queue = NULL, *executor_kind = "thread";
-  bool no_ssm = false;
+  bool no_ssm = false, user_loop = false;
   unsigned int slots = 0, threads = 0, processes = 2;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
@@ -290,6 +319,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--threads")) threads = (unsigned)atoi(v), i++;
     else if (!strcmp(a, "--processes")) processes = (unsigned)atoi(v), i++;
     else if (!strcmp(a, "--no-ssm")) no_ssm = true;
+    else if (!strcmp(a, "--user-loop")) user_loop = true;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 64;
@@ -337,6 +367,14 @@ int main(int argc, char **argv) {
   wo.activity_executor = executor;
   wo.shared_state_manager = no_ssm ? NULL : ssm;
   wo.max_concurrent_activities = slots;
+  /* --user-loop: async activities run on a loop this program owns and runs (on a thread of its own
+   * here); the worker only adds its handle to it. */
+  uv_loop_t loop;
+  pthread_t loop_thread;
+  if (user_loop) {
+    uv_loop_init(&loop);
+    wo.loop = &loop;
+  }
   temporal_worker *worker = NULL;
   int exit_code = 0;
   if (temporal_worker_new(&worker, client, &wo) != 0) {
@@ -346,12 +384,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", temporal_error_last());
     exit_code = 3;
   } else {
+    if (user_loop) pthread_create(&loop_thread, NULL, run_loop, &loop);
     temporal_worker_shutdown_on_signals(worker);
     printf("READY\n");
     fflush(stdout);
-    temporal_worker_wait(worker);
+    temporal_worker_wait(worker); /* not on the loop's thread: it waits for activities on the loop */
   }
   temporal_worker_free(worker);
+  if (user_loop) {
+    if (exit_code == 0) pthread_join(loop_thread, NULL); /* returns once the worker's handle closed */
+    uv_loop_close(&loop);
+  }
   temporal_client_free(client);
   temporal_executor_free(executor);
   temporal_shared_state_manager_free(ssm);
