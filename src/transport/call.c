@@ -223,8 +223,8 @@ int temporal__transport_call(temporal__transport *t, const char *method, const P
     if (!cancelled && temporal__grpc_is_retryable(a.code, a.message, opts->retry, differentiation) &&
         (opts->retry == TEMPORAL__RETRY_FOREVER || attempts < TEMPORAL__DEFAULT_MAX_ATTEMPTS)) {
       temporal_duration_ns delay = retry_delay(a.code, &normal, &exhausted);
-      /* A poll retried forever warns at the first failure and then every 10th, not at each one. */
-      bool loud = opts->retry == TEMPORAL__RETRY_FOREVER && (attempts == 1 || attempts % 10 == 0);
+      /* The first failure of a call warns; a poll retried forever then warns every 10th, not at each. */
+      bool loud = attempts == 1 || (opts->retry == TEMPORAL__RETRY_FOREVER && attempts % 10 == 0);
       if (a.code != GRPC_STATUS_DEADLINE_EXCEEDED)
         temporal__log(loud ? TEMPORAL_LOG_WARN : TEMPORAL_LOG_DEBUG,
                       "%s: %s: %s; retrying in %lld ms (attempt %d)", method, code_name, a.message,

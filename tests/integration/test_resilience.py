@@ -89,4 +89,4 @@ def test_worker_survives_a_server_restart(restartable_server, loop, c_programs, 
     assert second == {"result": "Hello, again!"}, second
     assert worker.proc.poll() is None, worker.describe()
     # The scenario happened as designed: the completion met the server down and was retried.
-    assert "RespondActivityTaskCompleted failed, retrying" in worker.stderr(), worker.describe()
+    assert "RespondActivityTaskCompleted: UNAVAILABLE" in worker.stderr(), worker.describe()
