@@ -30,6 +30,13 @@ int temporal__client_result_payload(temporal_payload **out,
 /* Fills `out` (may be NULL) with a failure of `type` and `message`, with no cause. */
 int temporal__client_failure_simple(temporal_failure_info *out, const char *type, const char *message);
 
+/* Sends a Start*Execution request (retried: its request id makes a repeat a no-op on the server) and
+ * returns the response's run_id (malloc'd). `what` and `id` name the execution in errors, e.g. an
+ * id already running: `workflow "x" is already running (...)`. */
+int temporal__client_start(char **run_id_out, temporal_client *client, const char *method,
+                           const ProtobufCMessage *request, const ProtobufCMessageDescriptor *response_descriptor,
+                           const char *what, const char *id);
+
 /* A monotonic deadline `timeout` from now (INT64_MAX when timeout <= 0: wait forever). */
 int64_t temporal__client_deadline(temporal_duration_ns timeout);
 /* The timeout of the next long poll before `deadline`: at most TEMPORAL__LONG_POLL_TIMEOUT; 0 when the

@@ -7,7 +7,6 @@
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
 typedef Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest StartRequest;
-typedef Temporal__Api__Workflowservice__V1__StartWorkflowExecutionResponse StartResponse;
 typedef Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryRequest HistoryRequest;
 typedef Temporal__Api__Workflowservice__V1__GetWorkflowExecutionHistoryResponse HistoryResponse;
 typedef Temporal__Api__Workflowservice__V1__RequestCancelWorkflowExecutionRequest CancelRequest;
@@ -87,24 +86,9 @@ int temporal_client_start_workflow(temporal_workflow_handle **out, temporal_clie
     temporal_workflow_handle_free(handle);
     return rc;
   }
-  /* Retrying is safe: the request id makes a repeated start a no-op on the server. */
-  temporal__call_options copts = {.retry = TEMPORAL__RETRY_DEFAULT};
-  ProtobufCMessage *resp = NULL;
-  rc = temporal__transport_call(
-      client->transport, "StartWorkflowExecution", &req->base,
-      &temporal__api__workflowservice__v1__start_workflow_execution_response__descriptor, &resp, &copts,
-      NULL);
+  rc = temporal__client_start(&handle->run_id, client, "StartWorkflowExecution", &req->base,
+                              &temporal__api__workflowservice__v1__start_workflow_execution_response__descriptor, "workflow", workflow_id);
   protobuf_c_message_free_unpacked(&req->base, NULL);
-  if (rc == TEMPORAL_EEXISTS) {
-    char detail[512];
-    snprintf(detail, sizeof detail, "%s", temporal_error_last());
-    rc = temporal__error(rc, "workflow \"%s\" is already running (%s)", workflow_id, detail);
-  }
-  if (rc == 0) {
-    handle->run_id = temporal__strdup(((StartResponse *)resp)->run_id);
-    protobuf_c_message_free_unpacked(resp, NULL);
-    if (!handle->run_id) rc = TEMPORAL_ENOMEM;
-  }
   if (rc != 0) {
     temporal_workflow_handle_free(handle);
     return rc;
