@@ -61,16 +61,6 @@ static const temporal__activity_ops run_ops = {
     .wait_for_worker_shutdown = run_wait_for_worker_shutdown,
 };
 
-/* The same failure the worker gives an input that does not decode. */
-static temporal_result *decode_failure(const char *why) {
-  temporal_application_error *err = NULL, *cause = NULL;
-  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0)
-    return temporal_result_errorf(NULL, "Failed decoding arguments");
-  if (temporal_application_error_new(&cause, "DecodeError", why) == 0)
-    temporal_application_error_set_cause(err, cause);
-  return temporal_result_error(err);
-}
-
 static char *copy_string(const char *s, size_t len) {
   char *out = malloc(len + 1);
   if (!out) return NULL;
@@ -122,7 +112,7 @@ int temporal_executor_run(uint8_t **result_out, size_t *len_out, temporal_shared
 
   temporal_result *result;
   if (rc == TEMPORAL_EDECODE)
-    result = decode_failure(temporal_error_last());
+    result = temporal__decode_failure(temporal_error_last());
   else if (rc != 0)
     result =
         temporal_result_errorf("ExecutorError", "could not prepare the activity: %s", temporal_strerror(rc));

@@ -13,17 +13,6 @@
  * open. */
 #define DRAIN_MS 100
 
-/* The failure a worker reports for an input that does not decode (worker/task.c), so a test sees
- * exactly what the server would. */
-static temporal_result *decode_failure(const char *why) {
-  temporal_application_error *err = NULL, *cause = NULL;
-  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0)
-    return temporal_result_errorf(NULL, "Failed decoding arguments");
-  if (temporal_application_error_new(&cause, "DecodeError", why) == 0)
-    temporal_application_error_set_cause(err, cause);
-  return temporal_result_error(err);
-}
-
 static int check_definition(const temporal_activity_definition *d) {
   if (d->kind == TEMPORAL_ACTIVITY_KIND_SYNC && d->sync_fn) return 0;
   if (d->kind == TEMPORAL_ACTIVITY_KIND_ASYNC && d->async_fn) return 0;
@@ -121,7 +110,7 @@ int temporal_activity_environment_run(temporal_result **out, temporal_activity_e
   temporal_activity *a = &env->activity;
   rc = temporal__args_from_payloads(&a->args, args, arg_count);
   if (rc == TEMPORAL_EDECODE) {
-    *out = decode_failure(temporal_error_last());
+    *out = temporal__decode_failure(temporal_error_last());
     return 0;
   }
   if (rc != 0) return rc;

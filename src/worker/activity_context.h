@@ -53,6 +53,10 @@ int temporal__activity_init(temporal_activity *activity,
                             const char *namespace_, const char *task_queue);
 void temporal__activity_destroy(temporal_activity *activity);
 
+/* The outcome of an input that does not decode, wherever the activity would have run: a retryable
+ * application error "Failed decoding arguments" whose cause (type DecodeError) says why. */
+temporal_result *temporal__decode_failure(const char *why);
+
 /* Runs a sync definition and returns its result, never NULL (a NULL return from the user's function
  * means "no result", binary/null). */
 temporal_result *temporal__activity_call_sync(temporal_activity *activity);

@@ -176,16 +176,6 @@ static void fail_not_found(temporal__task *t) {
   free(msg);
 }
 
-static void fail_decode(temporal__task *t, const char *why) {
-  temporal_application_error *err = NULL, *cause = NULL;
-  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0) {
-    temporal__task_finish(t, temporal_result_errorf(NULL, "Failed decoding arguments"));
-    return;
-  }
-  if (temporal_application_error_new(&cause, "DecodeError", why) == 0) temporal_application_error_set_cause(err, cause);
-  fail_now(t, err);
-}
-
 void temporal__task_dispatch(temporal__task *t) {
   temporal_worker *w = t->worker;
   char why[sizeof decode_error];
@@ -203,7 +193,7 @@ void temporal__task_dispatch(temporal__task *t) {
     return;
   }
   if (!t->activity.args) {
-    fail_decode(t, why[0] ? why : "the input could not be decoded");
+    temporal__task_finish(t, temporal__decode_failure(why[0] ? why : "the input could not be decoded"));
     return;
   }
   int rc;
