@@ -33,10 +33,6 @@ temporal__task *temporal__task_of(const temporal_activity *activity) {
   return (temporal__task *)activity; /* activity is the first member */
 }
 
-/* Keeps the decode error so dispatch can fail the task after the type lookup (a not-registered type
- * is reported as such, whatever its arguments). */
-static _Thread_local char decode_error[512];
-
 int temporal__task_new(temporal__task **out, temporal_worker *worker,
                        Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *resp) {
   temporal__task *t = calloc(1, sizeof *t);
@@ -50,11 +46,12 @@ int temporal__task_new(temporal__task **out, temporal_worker *worker,
   atomic_init(&t->finished, false);
   pthread_mutex_init(&t->mu, NULL);
   temporal__cond_init(&t->cond);
-  decode_error[0] = '\0';
   int rc = temporal__activity_init(&t->activity, resp, worker->namespace_, worker->task_queue);
   if (rc == TEMPORAL_EDECODE) {
-    snprintf(decode_error, sizeof decode_error, "%s", temporal_error_last());
-    rc = 0; /* reported by dispatch */
+    /* Kept for dispatch, which fails the task after the type lookup: a type that is not registered
+     * is reported as such, whatever its arguments. */
+    t->decode_error = temporal__strdup(temporal_error_last());
+    rc = 0;
   }
   t->activity.ops = &worker_ops;
   t->activity.owner = t;
@@ -67,6 +64,7 @@ static void task_free(temporal__task *t) {
   temporal_result_free(t->result);
   temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
   free(t->heartbeat_error);
+  free(t->decode_error);
   pthread_mutex_destroy(&t->mu);
   pthread_cond_destroy(&t->cond);
   free(t);
@@ -178,8 +176,6 @@ static void fail_not_found(temporal__task *t) {
 
 void temporal__task_dispatch(temporal__task *t) {
   temporal_worker *w = t->worker;
-  char why[sizeof decode_error];
-  snprintf(why, sizeof why, "%s", decode_error);
   const temporal_activity_definition *d = temporal__registry_find(&w->registry, t->activity.info.activity_type);
   if (!d) {
     fail_not_found(t);
@@ -193,7 +189,7 @@ void temporal__task_dispatch(temporal__task *t) {
     return;
   }
   if (!t->activity.args) {
-    temporal__task_finish(t, temporal__decode_failure(why[0] ? why : "the input could not be decoded"));
+    temporal__task_finish(t, temporal__decode_failure(t->decode_error ? t->decode_error : "the input could not be decoded"));
     return;
   }
   int rc;

@@ -36,6 +36,7 @@ struct temporal__task {
   pthread_mutex_t mu; /* guards cond waits and error_message */
   pthread_cond_t cond;
   char *heartbeat_error; /* why a heartbeat failed, for the final failure */
+  char *decode_error;    /* why the input did not decode (args NULL) */
   /* Local timeouts (timeouts.c): monotonic ns; the deadline is fixed at start, the heartbeat time
    * moves with every recorded heartbeat. */
   int64_t start_to_close_deadline;
