@@ -15,6 +15,7 @@ Prints a table; nothing is asserted (figures go in the issue notes).
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -100,7 +101,10 @@ class KindsWorker:
 async def cancel_latency(client, wf_tq, act_tq, activity, worker, samples):
     out = []
     for _ in range(samples):
-        handle = await client.start_workflow(CancelAfter.run, args=[activity, 1.0], id=f"bench-cancel-{uuid.uuid4()}",
+        # A random moment within the 0.8 s heartbeat interval, so the samples cover where the cancel can
+        # fall between two heartbeat sends (a fixed delay would measure one point of it).
+        after = 1.0 + random.uniform(0.0, 0.8)
+        handle = await client.start_workflow(CancelAfter.run, args=[activity, after], id=f"bench-cancel-{uuid.uuid4()}",
                                              task_queue=wf_tq)
         outcome = await handle.result()
         assert outcome == "CancelledError", outcome
@@ -123,7 +127,7 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", default=str(ROOT / "build"))
     ap.add_argument("--samples", type=int, default=10)
-    ap.add_argument("--noops", type=int, default=200)
+    ap.add_argument("--noops", type=int, default=200, help="0 skips the no-op measurement")
     args = ap.parse_args()
     build_dir = Path(args.build_dir)
     state = tempfile.mkdtemp(prefix="temporal-c-bench-")
@@ -153,6 +157,8 @@ async def main():
             for kind, lat in rows:
                 print(f"{kind:18} {statistics.median(lat):10.0f} {statistics.mean(lat):9.0f} {min(lat):8.0f} {max(lat):8.0f}")
 
+            if args.noops <= 0:
+                return
             per, inside = {}, {}
             for kind, executor in [("thread pool", "thread"), ("process pool", "process"), ("custom executor", "custom")]:
                 w = KindsWorker(build_dir, target, wf_tq, executor)
