@@ -195,7 +195,9 @@ TEMPORAL_EXTERN void *temporal_activity_data(const temporal_activity *activity);
 
 /* Records a heartbeat with optional details (copied; last value wins). Throttled: the first goes out
  * at once, later ones at most once per 0.8 x heartbeat_timeout (30 s without one, 60 s at most).
- * A sync activity learns of cancellation only through heartbeats. */
+ * A sync activity learns of cancellation only through heartbeats: once it was asked to stop, this
+ * returns TEMPORAL_ECANCELLED (the details are still recorded), as Python's heartbeat raises
+ * CancelledError. Returns TEMPORAL_ESTATE after the activity finished. */
 TEMPORAL_EXTERN int temporal_activity_heartbeat(temporal_activity *activity,
                                                 const temporal_payload *const *details, size_t count);
 /* Convenience: one JSON detail (NULL = none). */

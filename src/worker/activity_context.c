@@ -117,7 +117,12 @@ uv_loop_t *temporal_activity_loop(temporal_activity *activity) { return activity
 int temporal_activity_heartbeat(temporal_activity *activity, const temporal_payload *const *details, size_t count) {
   if (!activity) return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
   if (count && !details) return temporal__error(TEMPORAL_EINVAL, "details is NULL with a count of %zu", count);
-  return activity->ops->heartbeat(activity, details, count);
+  int rc = activity->ops->heartbeat(activity, details, count);
+  /* The C form of Python's heartbeat raising CancelledError in a cancelled sync activity: the details
+   * are recorded all the same (they go out with the final report), and the caller learns it should stop. */
+  if (rc == 0 && activity->ops->is_cancelled(activity))
+    return temporal__error(TEMPORAL_ECANCELLED, "activity %s was asked to stop", activity->info.activity_id);
+  return rc;
 }
 
 int temporal_activity_heartbeat_json(temporal_activity *activity, const json_t *detail) {
