@@ -31,7 +31,10 @@ typedef struct temporal_worker_options {
   /* Required when activity_executor is not a thread pool. */
   temporal_shared_state_manager *shared_state_manager;
   /* The loop async activities run on. NULL = the worker runs a loop on a thread of its own. A loop
-   * you provide must be run by you; the worker only adds handles to it and starts activities on it. */
+   * you provide must be run by you; the worker only adds one handle to it and starts activities on it.
+   * Call temporal_worker_start before the loop runs (or on its thread), keep the loop running until
+   * temporal_worker_free returns, and call temporal_worker_wait/free from another thread (they wait
+   * for activities that finish on the loop). */
   uv_loop_t *loop;
   unsigned int max_concurrent_activities;     /* slots; 0 = 100 */
   unsigned int max_concurrent_activity_polls; /* 0 = 5 */
