@@ -28,7 +28,7 @@ TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:allocator_may_r
 
 # valgrind: definite and indirect leaks and memory errors fail the run (gRPC's own threads leave
 # "possibly lost" blocks at exit, which are not ours to fix).
-VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9
+VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=9
 VENV_PYTHON = $(shell scripts/setup-python.sh)
 
 .PHONY: all setup build build-asan build-tsan test check check-asan check-tsan check-valgrind demo clean
