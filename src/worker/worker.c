@@ -2,7 +2,6 @@
  * heartbeats, reporter and loop; and the orderly shutdown (stop polling, let running activities
  * finish for the grace period, cancel the rest, report everything, join every thread). */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
