@@ -2,8 +2,13 @@
 # Starts and stops the pinned Temporal dev server (a real server, in memory) on free local ports.
 #
 #   scripts/devserver.sh start [--dir DIR] [--port P] [--http-port H] [--owner PID] [--db-filename F]
+#                              [--polls-outlive-shutdown] [--dynamic-config KEY=VALUE]...
 #       Starts a server, waits until it answers (DescribeNamespace of "default", which also needs
 #       GetSystemInfo to succeed), and prints its target ("127.0.0.1:PORT") on stdout.
+#       --polls-outlive-shutdown leaves frontend.enableCancelWorkerPollsOnShutdown at its default
+#       (off), as on many servers: polls run to their deadline after ShutdownWorker.
+#       --dynamic-config passes one more --dynamic-config-value to the server (e.g.
+#       limit.blobSize.error=16777216).
 #       DIR holds the pidfile, the target and the server's log (default: a fresh temporary directory;
 #       its path is on stderr). --owner PID stops the server when that process ends, so a killed
 #       test run or demo does not leave a server behind. --db-filename F keeps the server's state in
@@ -11,14 +16,16 @@
 #   scripts/devserver.sh stop [--dir DIR]      stops the server started with that DIR
 #   scripts/devserver.sh status [--dir DIR]    prints the target and exits 0 when it is running
 #
-# Dynamic config for snappy tests: pollers are answered after 5 s with no task, and polls are
-# cancelled when a worker calls ShutdownWorker.
+# Dynamic config for snappy tests: pollers are answered after 5 s with no task, and (unless
+# --polls-outlive-shutdown) polls are ended when a worker calls ShutdownWorker.
 . "$(dirname "$0")/common.sh"
 
 here="$(cd "$(dirname "$0")" && pwd)"
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 dir="" port="" http_port="" owner="" db=()
+poll_shutdown=(--dynamic-config-value frontend.enableCancelWorkerPollsOnShutdown=true)
+extra_config=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
@@ -26,6 +33,8 @@ while [ $# -gt 0 ]; do
     --http-port) http_port="$2"; shift 2 ;;
     --owner) owner="$2"; shift 2 ;;
     --db-filename) db=(--db-filename "$2"); shift 2 ;;
+    --polls-outlive-shutdown) poll_shutdown=(); shift ;;
+    --dynamic-config) extra_config+=(--dynamic-config-value "$2"); shift 2 ;;
     *) echo "devserver.sh: unknown option $1" >&2; exit 1 ;;
   esac
 done
@@ -75,7 +84,7 @@ case "$cmd" in
       target="127.0.0.1:$p"
       setsid "$bin" server start-dev --headless --ip 127.0.0.1 --port "$p" --http-port "$h" \
         --metrics-port "$m" --log-level error "${db[@]}" \
-        --dynamic-config-value frontend.enableCancelWorkerPollsOnShutdown=true \
+        "${poll_shutdown[@]}" "${extra_config[@]}" \
         --dynamic-config-value 'matching.longPollExpirationInterval="5s"' \
         </dev/null >"$dir/server.log" 2>&1 &
       pid=$!
@@ -122,7 +131,7 @@ case "$cmd" in
     cat "$dir/target"
     ;;
   *)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 1
     ;;
 esac

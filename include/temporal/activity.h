@@ -23,10 +23,11 @@
 
 TEMPORAL_BEGIN_DECLS
 
-/* The running activity: its info and context. Valid from the call of the activity function until
- * its outcome is reported (the sync function returns; an async one calls temporal_activity_complete).
- * Context calls on it are safe from the thread running the activity (any thread for the sync kinds'
- * cancellation queries, which say so). */
+/* The running activity: its info and context. The pointer an activity function receives is valid
+ * until the activity finishes: the sync function returns, or the async one calls
+ * temporal_activity_complete. Code that may run later (a helper thread, a late callback) must hold
+ * a reference (temporal_activity_ref below). Context calls are safe from any thread; the blocking
+ * waits are for the sync kinds only. */
 typedef struct temporal_activity temporal_activity;
 /* The activity's positional arguments; owned by the activity. */
 typedef struct temporal_args temporal_args;
@@ -82,9 +83,12 @@ typedef struct temporal_activity_definition {
   }
 
 /* ---- Arguments ------------------------------------------------------------------------------
- * Each getter fails with TEMPORAL_ENOTFOUND for an index past the end and TEMPORAL_ETYPE for a value
- * of another type, with a message naming the index and both types; *out is untouched then.
- * Borrowed results live as long as the activity. */
+ * Each getter fails with TEMPORAL_EINVAL for a NULL `out` (or `len_out`) or `args`,
+ * TEMPORAL_ENOTFOUND for an index past the end and TEMPORAL_ETYPE for a value of another type, with
+ * a message naming the index and both types; *out is untouched then. A JSON number that no C type
+ * here holds exactly (an integer beyond 64 bits, as Python sends them; a real beyond a double) fails
+ * every getter but temporal_args_get_payload with TEMPORAL_ERANGE: the raw payload keeps its exact
+ * text. Borrowed results live as long as the activity. */
 TEMPORAL_EXTERN size_t temporal_args_count(const temporal_args *args);
 TEMPORAL_EXTERN int temporal_args_get_string(const char **out, const temporal_args *args, size_t index);
 /* An integer that fits int64 (a JSON real with no fraction is accepted). */
@@ -128,6 +132,26 @@ TEMPORAL_EXTERN temporal_result *temporal_result_async(void);
 /* Frees a result that was not handed to the worker. */
 TEMPORAL_EXTERN void temporal_result_free(temporal_result *result);
 
+/* ---- Handing the activity to other threads -------------------------------------------------------
+ * Take a reference while the activity is still running (in the activity function, before starting
+ * the thread or arming the callback that will use it) and drop it when that code is done with the
+ * activity. While a reference is held the pointer stays valid, from any thread, and once the activity
+ * has finished every context call is safe and reaches nothing of the worker:
+ *   heartbeat, wait_for_cancelled, wait_for_worker_shutdown, on_cancel, on_worker_shutdown and
+ *   complete return TEMPORAL_ESTATE (a thread blocked in a wait returns TEMPORAL_ESTATE when the
+ *   activity finishes); is_cancelled returns true (the activity is over: stop); cancellation_details
+ *   and is_worker_shutdown answer what was true when it finished; get_info, the arguments, data and
+ *   log work as before; temporal_activity_loop returns NULL.
+ * A reference does not delay the report of the outcome or the worker's shutdown. The activity must
+ * not be used after the last reference was dropped (the worker's own reference goes when it has
+ * reported the outcome). Since 0.2.0. */
+
+/* Takes a reference; returns `activity` (NULL stays NULL). Any thread that already holds a valid
+ * pointer (the activity's own code, or a holder of a reference). */
+TEMPORAL_EXTERN temporal_activity *temporal_activity_ref(temporal_activity *activity);
+/* Drops a reference taken with temporal_activity_ref. NULL is a no-op. Any thread. */
+TEMPORAL_EXTERN void temporal_activity_unref(temporal_activity *activity);
+
 /* ---- The async kind ---------------------------------------------------------------------------- */
 
 /* Finishes an async activity with `result` (taken). Call once, from the loop thread. Returns
@@ -140,6 +164,15 @@ TEMPORAL_EXTERN uv_loop_t *temporal_activity_loop(temporal_activity *activity);
  * complete with temporal_result_cancelled(). Replaces any earlier callback. */
 typedef void (*temporal_cancel_cb)(temporal_activity *activity, void *data);
 TEMPORAL_EXTERN int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb cb, void *data);
+/* Registers the callback an async activity gets when the worker begins shutting down (the C form of
+ * awaiting Python's activity.wait_for_worker_shutdown()): called at most once, on the loop thread,
+ * as soon as shutdown begins (on the next loop iteration if it already had), while the activity may
+ * still finish within the worker's graceful_shutdown_timeout. Replaces any earlier callback; NULL
+ * removes it. Call from the loop thread. TEMPORAL_ESTATE for a sync activity or one that finished.
+ * Since 0.2.0. */
+typedef void (*temporal_worker_shutdown_cb)(temporal_activity *activity, void *data);
+TEMPORAL_EXTERN int temporal_activity_on_worker_shutdown(temporal_activity *activity, temporal_worker_shutdown_cb cb,
+                                                         void *data);
 
 /* ---- Info ----------------------------------------------------------------------------------- */
 
@@ -194,10 +227,13 @@ TEMPORAL_EXTERN const temporal_activity_info *temporal_activity_get_info(const t
 TEMPORAL_EXTERN void *temporal_activity_data(const temporal_activity *activity);
 
 /* Records a heartbeat with optional details (copied; last value wins). Throttled: the first goes out
- * at once, later ones at most once per 0.8 x heartbeat_timeout (30 s without one, 60 s at most).
+ * at once, later ones at most once per 0.8 x heartbeat_timeout (30 s without one, 60 s at most);
+ * details recorded in between go out when the interval ends, without another call.
  * A sync activity learns of cancellation only through heartbeats: once it was asked to stop, this
  * returns TEMPORAL_ECANCELLED (the details are still recorded), as Python's heartbeat raises
- * CancelledError. Returns TEMPORAL_ESTATE after the activity finished. */
+ * CancelledError. TEMPORAL_EINVAL for a NULL activity, a NULL `details` with a count, or a NULL
+ * detail; TEMPORAL_ETOOBIG for details over the server's payload limit (the attempt then fails,
+ * not retryable, when the activity ends cancelled); TEMPORAL_ESTATE after the activity finished. */
 TEMPORAL_EXTERN int temporal_activity_heartbeat(temporal_activity *activity,
                                                 const temporal_payload *const *details, size_t count);
 /* Convenience: one JSON detail (NULL = none). */
@@ -226,7 +262,7 @@ TEMPORAL_EXTERN temporal_cancellation_details temporal_activity_cancellation_det
 /* True once the worker began shutting down (the activity may still finish during the grace period). */
 TEMPORAL_EXTERN bool temporal_activity_is_worker_shutdown(const temporal_activity *activity);
 /* Blocks until the worker begins shutting down or `timeout` passes (<= 0: no limit): 0 or
- * TEMPORAL_ETIMEDOUT. Sync kinds only. */
+ * TEMPORAL_ETIMEDOUT. Sync kinds only (async ones register temporal_activity_on_worker_shutdown). */
 TEMPORAL_EXTERN int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity,
                                                                temporal_duration_ns timeout);
 

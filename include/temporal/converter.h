@@ -42,7 +42,9 @@ TEMPORAL_EXTERN const uint8_t *temporal_payload_metadata(const temporal_payload 
                                                           const char *key, size_t *len_out);
 
 /* Decode a payload as JSON: json/plain is parsed, binary/null gives JSON null. Any other encoding,
- * or bytes that are not valid JSON, is TEMPORAL_EDECODE. The caller owns the new reference. */
+ * or bytes that are not valid JSON, is TEMPORAL_EDECODE. A number that no json_t holds exactly (an
+ * integer beyond 64 bits, a real beyond a double) is TEMPORAL_ERANGE: the payload's data keeps its
+ * exact text. The caller owns the new reference. */
 TEMPORAL_EXTERN int temporal_payload_to_json(json_t **out, const temporal_payload *payload);
 
 /* ---- Application errors ------------------------------------------------------------------- */

@@ -26,6 +26,7 @@ typedef enum temporal_error_code {
   TEMPORAL_ESYSTEM = -12,    /* an operating-system call failed */
   TEMPORAL_EFAILED = -13,    /* the workflow or activity ran and failed (see the failure) */
   TEMPORAL_ETOOBIG = -14,    /* a message or payload exceeds a size limit */
+  TEMPORAL_ERANGE = -15,     /* a number does not fit the type it must be read as (since 0.2.0) */
 } temporal_error_code;
 
 /* A static, human-readable name for a code ("invalid argument"). Never NULL. */

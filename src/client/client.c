@@ -110,8 +110,8 @@ const char *temporal_client_server_version(const temporal_client *client) {
   return client && client->server_version ? client->server_version : "";
 }
 
-int temporal_client_check_namespace(temporal_client *client) {
-  if (!client) return temporal__error(TEMPORAL_EINVAL, "temporal_client_check_namespace: client is NULL");
+int temporal__client_describe_namespace(temporal_client *client, temporal__namespace_facts *out) {
+  memset(out, 0, sizeof *out);
   DescribeNamespaceRequest req = TEMPORAL__API__WORKFLOWSERVICE__V1__DESCRIBE_NAMESPACE_REQUEST__INIT;
   req.namespace_ = client->namespace_;
   temporal__call_options copts = {.retry = TEMPORAL__RETRY_DEFAULT};
@@ -121,8 +121,19 @@ int temporal_client_check_namespace(temporal_client *client) {
       &temporal__api__workflowservice__v1__describe_namespace_response__descriptor, &resp, &copts, NULL);
   if (rc == TEMPORAL_ENOTFOUND) return temporal__error(rc, "namespace \"%s\" not found", client->namespace_);
   if (rc != 0) return rc;
+  const Temporal__Api__Workflowservice__V1__DescribeNamespaceResponse *r = (const void *)resp;
+  const Temporal__Api__Namespace__V1__NamespaceInfo *info = r->namespace_info;
+  if (info && info->capabilities) out->poll_complete_on_shutdown = info->capabilities->worker_poll_complete_on_shutdown;
+  if (info && info->limits && info->limits->blob_size_limit_error > 0)
+    out->blob_size_limit = info->limits->blob_size_limit_error;
   protobuf_c_message_free_unpacked(resp, NULL);
   return 0;
+}
+
+int temporal_client_check_namespace(temporal_client *client) {
+  if (!client) return temporal__error(TEMPORAL_EINVAL, "temporal_client_check_namespace: client is NULL");
+  temporal__namespace_facts facts;
+  return temporal__client_describe_namespace(client, &facts);
 }
 
 void temporal_failure_info_free(temporal_failure_info *info) {

@@ -12,4 +12,16 @@ struct temporal_client {
   char *server_version;
 };
 
+/* What DescribeNamespace says that the worker acts on. */
+typedef struct temporal__namespace_facts {
+  /* The server ends a worker's long polls itself once it calls ShutdownWorker (capability
+   * worker_poll_complete_on_shutdown); otherwise the worker must cancel them. */
+  bool poll_complete_on_shutdown;
+  /* The largest payload the server accepts in history (limits.blob_size_limit_error); 0 = not said. */
+  int64_t blob_size_limit;
+} temporal__namespace_facts;
+
+/* DescribeNamespace: TEMPORAL_ENOTFOUND (with the name) when the namespace does not exist. */
+int temporal__client_describe_namespace(temporal_client *client, temporal__namespace_facts *out);
+
 #endif

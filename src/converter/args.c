@@ -13,6 +13,8 @@ void temporal__args_free(temporal_args *args) {
     temporal_payload_free(args->payloads ? args->payloads[i] : NULL);
     if (args->json && args->json[i]) json_decref(args->json[i]);
   }
+  for (size_t i = 0; args->out_of_range && i < args->count; i++) free(args->out_of_range[i]);
+  free(args->out_of_range);
   free(args->payloads);
   free(args->json);
   free(args->undecoded);
@@ -25,11 +27,19 @@ static bool is_binary(const temporal_payload *payload) {
   return enc && len == strlen(TEMPORAL_ENCODING_BINARY) && memcmp(enc, TEMPORAL_ENCODING_BINARY, len) == 0;
 }
 
-/* Decodes args->payloads[i] into args->json[i] (left NULL for bytes). */
+/* Decodes args->payloads[i] into args->json[i] (left NULL for bytes). A number out of range does not
+ * fail the decoding: only the getters that would read it wrongly refuse it. */
 static int decode_one(temporal_args *args, size_t i) {
   if (is_binary(args->payloads[i])) return 0;
   int rc = temporal_payload_to_json(&args->json[i], args->payloads[i]);
   if (rc == 0 || rc == TEMPORAL_ENOMEM) return rc;
+  if (rc == TEMPORAL_ERANGE) {
+    if (!args->out_of_range && !(args->out_of_range = calloc(args->count, sizeof *args->out_of_range)))
+      return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+    if (!(args->out_of_range[i] = temporal__strdup(temporal_error_last())))
+      return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+    return 0;
+  }
   /* The reason is the thread's last error, which the new message overwrites: copy it first. */
   char reason[512];
   snprintf(reason, sizeof reason, "%s", temporal_error_last());
@@ -126,10 +136,15 @@ size_t temporal_args_count(const temporal_args *args) {
   return args ? args->count : 0;
 }
 
+static bool is_out_of_range(const temporal_args *args, size_t i) {
+  return args->out_of_range && args->out_of_range[i];
+}
+
 /* A name for the type of argument `i`, as the error messages show it. */
 static const char *type_name(const temporal_args *args, size_t i) {
   const json_t *v = args->json[i];
   if (args->undecoded && args->undecoded[i]) return "a payload that does not decode";
+  if (is_out_of_range(args, i)) return "a number out of range";
   if (!v) return "bytes";
   switch (json_typeof(v)) {
     case JSON_OBJECT: return "object";
@@ -144,21 +159,29 @@ static const char *type_name(const temporal_args *args, size_t i) {
   return "unknown";
 }
 
-/* ENOTFOUND unless `index` exists. */
-static int check_index(const temporal_args *args, size_t index) {
+/* What every getter checks first: EINVAL for a NULL output or args, ENOTFOUND unless `index` exists. */
+static int check_call(const char *getter, const void *out, const temporal_args *args, size_t index) {
+  if (!out) return temporal__error(TEMPORAL_EINVAL, "%s: out is NULL", getter);
+  if (!args) return temporal__error(TEMPORAL_EINVAL, "%s: args is NULL", getter);
   size_t count = temporal_args_count(args);
   if (index < count) return 0;
   return temporal__error(TEMPORAL_ENOTFOUND,
                          "argument %zu requested but the activity received %zu argument(s)", index, count);
 }
 
+/* ERANGE for a number no json_t holds exactly, otherwise ETYPE. */
 static int type_error(const temporal_args *args, size_t index, const char *expected) {
+  if (is_out_of_range(args, index))
+    return temporal__error(TEMPORAL_ERANGE,
+                           "argument %zu: expected %s, got a number that cannot be read exactly: %s; "
+                           "temporal_args_get_payload gives its exact text",
+                           index, expected, args->out_of_range[index]);
   return temporal__error(TEMPORAL_ETYPE, "argument %zu: expected %s, got %s", index, expected,
                          type_name(args, index));
 }
 
 int temporal_args_get_string(const char **out, const temporal_args *args, size_t index) {
-  int rc = check_index(args, index);
+  int rc = check_call("temporal_args_get_string", out, args, index);
   if (rc != 0) return rc;
   const json_t *v = args->json[index];
   if (!json_is_string(v)) return type_error(args, index, "string");
@@ -167,16 +190,16 @@ int temporal_args_get_string(const char **out, const temporal_args *args, size_t
     return temporal__error(
         TEMPORAL_ETYPE,
         "argument %zu: the string contains a NUL character; read it with temporal_args_get_json", index);
-  if (out) *out = json_string_value(v);
+  *out = json_string_value(v);
   return 0;
 }
 
 int temporal_args_get_int(int64_t *out, const temporal_args *args, size_t index) {
-  int rc = check_index(args, index);
+  int rc = check_call("temporal_args_get_int", out, args, index);
   if (rc != 0) return rc;
   const json_t *v = args->json[index];
   if (json_is_integer(v)) {
-    if (out) *out = (int64_t)json_integer_value(v);
+    *out = (int64_t)json_integer_value(v);
     return 0;
   }
   if (!json_is_real(v)) return type_error(args, index, "integer");
@@ -189,50 +212,52 @@ int temporal_args_get_int(int64_t *out, const temporal_args *args, size_t index)
   if ((double)i != d)
     return temporal__error(TEMPORAL_ETYPE, "argument %zu: expected integer, got real %g (has a fraction)",
                            index, d);
-  if (out) *out = i;
+  *out = i;
   return 0;
 }
 
 int temporal_args_get_real(double *out, const temporal_args *args, size_t index) {
-  int rc = check_index(args, index);
+  int rc = check_call("temporal_args_get_real", out, args, index);
   if (rc != 0) return rc;
   const json_t *v = args->json[index];
   if (!json_is_number(v)) return type_error(args, index, "number");
-  if (out) *out = json_number_value(v);
+  *out = json_number_value(v);
   return 0;
 }
 
 int temporal_args_get_bool(bool *out, const temporal_args *args, size_t index) {
-  int rc = check_index(args, index);
+  int rc = check_call("temporal_args_get_bool", out, args, index);
   if (rc != 0) return rc;
   const json_t *v = args->json[index];
   if (!json_is_boolean(v)) return type_error(args, index, "boolean");
-  if (out) *out = json_is_true(v);
+  *out = json_is_true(v);
   return 0;
 }
 
 int temporal_args_get_bytes(const uint8_t **out, size_t *len_out, const temporal_args *args, size_t index) {
-  int rc = check_index(args, index);
+  if (out && !len_out) return temporal__error(TEMPORAL_EINVAL, "temporal_args_get_bytes: len_out is NULL");
+  int rc = check_call("temporal_args_get_bytes", out, args, index);
   if (rc != 0) return rc;
-  if (args->json[index] || (args->undecoded && args->undecoded[index])) return type_error(args, index, "bytes");
+  if (args->json[index] || (args->undecoded && args->undecoded[index]) || is_out_of_range(args, index))
+    return type_error(args, index, "bytes");
   const temporal_payload *p = args->payloads[index];
-  if (out) *out = p->data;
-  if (len_out) *len_out = p->len;
+  *out = p->data;
+  *len_out = p->len;
   return 0;
 }
 
 int temporal_args_get_json(json_t **out, const temporal_args *args, size_t index) {
-  int rc = check_index(args, index);
+  int rc = check_call("temporal_args_get_json", out, args, index);
   if (rc != 0) return rc;
   if (!args->json[index]) return type_error(args, index, "JSON");
-  if (out) *out = args->json[index];
+  *out = args->json[index];
   return 0;
 }
 
 int temporal_args_get_payload(const temporal_payload **out, const temporal_args *args, size_t index) {
-  int rc = check_index(args, index);
+  int rc = check_call("temporal_args_get_payload", out, args, index);
   if (rc != 0) return rc;
-  if (out) *out = args->payloads[index];
+  *out = args->payloads[index];
   return 0;
 }
 

@@ -33,6 +33,9 @@ struct temporal_payload {
 int temporal__payload_from_proto(temporal_payload **out, const Temporal__Api__Common__V1__Payload *proto);
 /* Payload -> a newly built proto (free with protobuf_c_message_free_unpacked). */
 int temporal__payload_to_proto(Temporal__Api__Common__V1__Payload **out, const temporal_payload *payload);
+/* The size of the Payloads message these payloads make on the wire (what the server's payload
+ * size limit measures). */
+size_t temporal__payloads_encoded_size(const temporal_payload *const *payloads, size_t count);
 /* Payload list -> a newly built Payloads proto (count may be 0). */
 int temporal__payloads_to_proto(Temporal__Api__Common__V1__Payloads **out, const temporal_payload *const *payloads,
                                 size_t count);
@@ -44,6 +47,10 @@ struct temporal_args {
   temporal_payload **payloads;
   json_t **json; /* json[i] NULL for binary/plain */
   bool *undecoded; /* raw mode only: undecoded[i] when payload i did not decode (json[i] NULL) */
+  /* out_of_range[i]: why payload i, valid JSON, holds a number no json_t holds exactly (json[i]
+   * NULL); its typed getters fail with TEMPORAL_ERANGE, its raw payload stays readable. NULL when
+   * no argument is out of range. */
+  char **out_of_range;
 };
 /* Decodes every payload of `input` (NULL = no arguments). On a payload that does not decode returns
  * TEMPORAL_EDECODE with a message naming the argument index and the reason. */

@@ -1,5 +1,5 @@
 /* Decoding payloads as JSON: json/plain is parsed, binary/null is JSON null, anything else is a
- * decode error that says why. */
+ * decode error that says why. A number jansson cannot hold exactly is TEMPORAL_ERANGE. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,71 +13,63 @@ static bool encoding_is(const temporal_payload *payload, const char *name) {
   return value && len == strlen(name) && memcmp(value, name, len) == 0;
 }
 
-/* Whether the integer literal text[0..len) (optional '-', digits) is outside int64. */
-static bool integer_overflows(const uint8_t *text, size_t len) {
-  bool negative = len && text[0] == '-';
-  if (negative) {
-    text++;
-    len--;
+/* The length of the JSON number (RFC 8259 grammar) at text[0..len), 0 if there is none. */
+static size_t number_length(const uint8_t *t, size_t len) {
+  size_t i = 0;
+  if (i < len && t[i] == '-') i++;
+  if (i < len && t[i] == '0') {
+    i++;
+  } else if (i < len && t[i] >= '1' && t[i] <= '9') {
+    while (i < len && t[i] >= '0' && t[i] <= '9') i++;
+  } else {
+    return 0;
   }
-  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
-  size_t limit_len = strlen(limit);
-  if (len != limit_len) return len > limit_len;
-  return memcmp(text, limit, len) > 0;
+  if (i + 1 < len && t[i] == '.' && t[i + 1] >= '0' && t[i + 1] <= '9') {
+    i++;
+    while (i < len && t[i] >= '0' && t[i] <= '9') i++;
+  }
+  if (i < len && (t[i] == 'e' || t[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < len && (t[j] == '+' || t[j] == '-')) j++;
+    if (j < len && t[j] >= '0' && t[j] <= '9') {
+      while (j < len && t[j] >= '0' && t[j] <= '9') j++;
+      i = j;
+    }
+  }
+  return i;
 }
 
-static bool is_number_char(uint8_t c) {
-  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
-}
-
-/* jansson refuses integers beyond int64 ("too big integer") although they are valid JSON and other
- * SDKs send them (Python's int is unbounded). This copy of the text turns each such literal into a
- * real by appending "e0", so it parses to the nearest double, as JavaScript would read it. Integers
- * in range and everything inside strings are left alone. Returns a malloc'd copy, NULL on ENOMEM. */
-static char *widen_big_integers(const uint8_t *text, size_t len, size_t *len_out) {
-  /* Every widened literal has at least 19 digits and grows by 2 bytes. */
-  size_t cap = len + 2 * (len / 19 + 1) + 1;
-  char *out = malloc(cap);
-  if (!out) return NULL;
+/* Whether the text is valid JSON once every well-formed number (outside strings) is read as 0: tells
+ * a document whose only fault is a number jansson cannot hold from one that is broken elsewhere. */
+static int valid_but_for_numbers(const uint8_t *text, size_t len, size_t flags, json_error_t *err) {
+  char *copy = malloc(len ? len : 1);
+  if (!copy) return TEMPORAL_ENOMEM;
   size_t o = 0;
   bool in_string = false;
   for (size_t i = 0; i < len;) {
     uint8_t c = text[i];
+    size_t n;
     if (in_string) {
-      out[o++] = (char)text[i++];
+      copy[o++] = (char)text[i++];
       if (c == '\\' && i < len)
-        out[o++] = (char)text[i++];
+        copy[o++] = (char)text[i++];
       else if (c == '"')
         in_string = false;
-      continue;
-    }
-    if (c == '"') {
+    } else if (c == '"') {
       in_string = true;
-      out[o++] = (char)text[i++];
-      continue;
-    }
-    if (c != '-' && !(c >= '0' && c <= '9')) {
-      out[o++] = (char)text[i++];
-      continue;
-    }
-    size_t start = i;
-    bool integer = true;
-    while (i < len && is_number_char(text[i])) {
-      if (text[i] == '.' || text[i] == 'e' || text[i] == 'E' || (text[i] == '+') ||
-          (text[i] == '-' && i > start))
-        integer = false;
-      i++;
-    }
-    memcpy(out + o, text + start, i - start);
-    o += i - start;
-    if (integer && integer_overflows(text + start, i - start)) {
-      out[o++] = 'e';
-      out[o++] = '0';
+      copy[o++] = (char)text[i++];
+    } else if ((c == '-' || (c >= '0' && c <= '9')) && (n = number_length(text + i, len - i)) > 0) {
+      copy[o++] = '0';
+      i += n;
+    } else {
+      copy[o++] = (char)text[i++];
     }
   }
-  out[o] = '\0';
-  *len_out = o;
-  return out;
+  json_t *value = json_loadb(copy, o, flags, err);
+  free(copy);
+  if (!value) return json_error_code(err) == json_error_out_of_memory ? TEMPORAL_ENOMEM : TEMPORAL_EDECODE;
+  json_decref(value);
+  return 0;
 }
 
 /* Parses JSON text of any kind (scalars too, embedded NULs in strings allowed). */
@@ -85,16 +77,22 @@ static int parse_json(json_t **out, const uint8_t *data, size_t len) {
   const size_t flags = JSON_DECODE_ANY | JSON_ALLOW_NUL;
   json_error_t err;
   json_t *value = json_loadb((const char *)data, len, flags, &err);
-  if (!value && json_error_code(&err) == json_error_numeric_overflow) {
-    size_t wide_len = 0;
-    char *wide = widen_big_integers(data, len, &wide_len);
-    if (!wide) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-    value = json_loadb(wide, wide_len, flags, &err);
-    free(wide);
-  }
   if (!value) {
     if (json_error_code(&err) == json_error_out_of_memory)
       return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+    /* Valid JSON that jansson cannot hold exactly: an integer beyond 64 bits (Python's int is
+     * unbounded) or a real beyond a double. Read as a nearby double it would be silently wrong, so it
+     * is refused as out of range; the payload's text keeps the exact digits. */
+    if (json_error_code(&err) == json_error_numeric_overflow) {
+      json_error_t overflow = err;
+      int rc = valid_but_for_numbers(data, len, flags, &err);
+      if (rc == TEMPORAL_ENOMEM) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+      if (rc == 0)
+        return temporal__error(TEMPORAL_ERANGE,
+                               "a JSON number does not fit a 64-bit integer or a double (%s, line %d, column %d); "
+                               "the payload's text holds it exactly",
+                               overflow.text, overflow.line, overflow.column);
+    }
     return temporal__error(TEMPORAL_EDECODE, "invalid JSON: %s (line %d, column %d)", err.text, err.line,
                            err.column);
   }

@@ -107,6 +107,35 @@ oom:
   return temporal__error(TEMPORAL_ENOMEM, "out of memory");
 }
 
+/* Protobuf wire sizes, as the server measures a Payloads field (its Size()): computed from the
+ * payloads themselves, so a check costs no copy. */
+static size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+}
+
+/* A length-delimited field of `len` bytes with a one-byte tag. */
+static size_t field_size(size_t len) { return 1 + varint_size(len) + len; }
+
+size_t temporal__payloads_encoded_size(const temporal_payload *const *payloads, size_t count) {
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) {
+    const temporal_payload *p = payloads[i];
+    size_t payload = 0;
+    for (size_t m = 0; m < p->meta_count; m++) {
+      size_t entry = field_size(strlen(p->meta[m].key)) + field_size(p->meta[m].len);
+      payload += field_size(entry);
+    }
+    if (p->len) payload += field_size(p->len);
+    total += field_size(payload);
+  }
+  return total;
+}
+
 int temporal__payloads_serialize(uint8_t **out, size_t *len_out, const temporal_payload *const *payloads,
                                  size_t count) {
   if (!out || !len_out)

@@ -22,6 +22,7 @@ const char *temporal_strerror(int code) {
     case TEMPORAL_ESYSTEM: return "system error";
     case TEMPORAL_EFAILED: return "execution failed";
     case TEMPORAL_ETOOBIG: return "too big";
+    case TEMPORAL_ERANGE: return "number out of range";
     default: return "unknown error";
   }
 }

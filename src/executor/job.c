@@ -29,6 +29,8 @@ struct temporal_executor_job {
   temporal__job_done_fn done;
   void *done_data;
 
+  /* Who may still reach the job (see the ownership note below). */
+  atomic_int refs;
   atomic_uint interrupts;
   pthread_mutex_t watch_lock;
   void (*notify)(void *data);
@@ -146,17 +148,25 @@ int temporal__job_decode(temporal__job_header *out, const uint8_t *bytes, size_t
   return 0;
 }
 
-/* ---- the job object ------------------------------------------------------------------------------- */
+/* ---- the job object -------------------------------------------------------------------------------
+ *
+ * Ownership: a job is reference-counted. The executor holds one reference from submit until it
+ * finishes or abandons the job; the slot's interrupt listener holds another from the moment it is
+ * set until the shared state manager clears it (slot release), which it does under the lock its
+ * interrupt hook holds. An interrupt that races the job's finish therefore always runs on a live
+ * job, and the job (its watch lock included) is freed by whichever of the two lets go last. */
 
 static temporal_executor_job *job_alloc(void) {
   temporal_executor_job *job = calloc(1, sizeof *job);
   if (!job) return NULL;
+  atomic_init(&job->refs, 1);
   atomic_init(&job->interrupts, 0);
   pthread_mutex_init(&job->watch_lock, NULL);
   return job;
 }
 
-static void job_free(temporal_executor_job *job) {
+static void job_unref(temporal_executor_job *job) {
+  if (atomic_fetch_sub(&job->refs, 1) != 1) return;
   pthread_mutex_destroy(&job->watch_lock);
   free(job->bytes);
   free(job);
@@ -170,7 +180,7 @@ int temporal__job_new_raw(temporal_executor_job **out, const uint8_t *bytes, siz
   if (!job) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   job->bytes = malloc(len ? len : 1);
   if (!job->bytes) {
-    job_free(job);
+    job_unref(job);
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
   if (len) memcpy(job->bytes, bytes, len);
@@ -202,10 +212,18 @@ void temporal__job_watch(temporal_executor_job *job, void (*notify)(void *data),
   pthread_mutex_unlock(&job->watch_lock);
 }
 
-/* The slot's listener: the task was interrupted. Runs under the manager's hook lock, which
- * release also takes, so the job is alive here. */
+/* The slot's listener: the task was interrupted. The listener's own reference keeps the job alive. */
 static void on_slot_interrupt(void *data, unsigned int reasons) {
   temporal__job_interrupt(data, reasons);
+}
+
+static void on_slot_listener_dropped(void *data) {
+  job_unref(data);
+}
+
+void temporal__job_listen(temporal_executor_job *job, temporal_shared_state_manager *manager, uint32_t slot) {
+  atomic_fetch_add(&job->refs, 1);
+  temporal__ssm_slot_set_listener(manager, slot, on_slot_interrupt, on_slot_listener_dropped, job);
 }
 
 const uint8_t *temporal_executor_job_bytes(const temporal_executor_job *job, size_t *len_out) {
@@ -221,14 +239,14 @@ const uint8_t *temporal_executor_job_bytes(const temporal_executor_job *job, siz
 static void job_complete(temporal_executor_job *job, temporal_result *result) {
   temporal__ssm_slot_release(job->manager, job->slot);
   temporal__task_finish(job->task, result);
-  job_free(job);
+  job_unref(job);
 }
 
 void temporal_executor_job_finish(temporal_executor_job *job, const uint8_t *result, size_t len) {
   if (!job) return;
   if (job->done) {
     job->done(job->done_data, result, len, NULL);
-    job_free(job);
+    job_unref(job);
     return;
   }
   temporal_result *r = NULL;
@@ -245,7 +263,7 @@ void temporal_executor_job_abandon(temporal_executor_job *job, const char *reaso
   if (!reason || !reason[0]) reason = "the executor abandoned the activity";
   if (job->done) {
     job->done(job->done_data, NULL, 0, reason);
-    job_free(job);
+    job_unref(job);
     return;
   }
   /* An activity that was asked to stop and then lost (killed after kill_grace, or gone with the pool)
@@ -305,7 +323,7 @@ int temporal__job_submit(temporal_executor *executor, temporal_shared_state_mana
   uint32_t slot;
   int rc = temporal__ssm_slot_acquire(manager, task, &slot);
   if (rc != 0) {
-    job_free(job);
+    job_unref(job);
     return rc;
   }
   job->task = task;
@@ -313,7 +331,7 @@ int temporal__job_submit(temporal_executor *executor, temporal_shared_state_mana
   job->slot = slot;
   if ((rc = encode_task(&job->bytes, &job->len, manager, slot, a)) != 0) {
     temporal__ssm_slot_release(manager, slot);
-    job_free(job);
+    job_unref(job);
     return rc;
   }
   /* The hook's data is the manager's record of the slot, not the job: it outlives the job, and
@@ -321,7 +339,7 @@ int temporal__job_submit(temporal_executor *executor, temporal_shared_state_mana
    * Set before the listener, whose locking publishes it to the monitor thread. */
   temporal__task_set_interrupt_hook(task, temporal__ssm_interrupt_hook,
                                     temporal__ssm_hook_data(manager, slot));
-  temporal__ssm_slot_set_listener(manager, slot, on_slot_interrupt, job);
+  temporal__job_listen(job, manager, slot);
   /* The hook runs only on the first interrupt; one that came before it was set is carried now. */
   unsigned int early = temporal__task_interrupts(task);
   if (early) temporal__ssm_interrupt_hook(task, early, temporal__ssm_hook_data(manager, slot));
@@ -330,7 +348,7 @@ int temporal__job_submit(temporal_executor *executor, temporal_shared_state_mana
   if (rc != 0) {
     /* Not taken: undo. Release clears the listener, after which the hook does nothing. */
     temporal__ssm_slot_release(manager, slot);
-    job_free(job);
+    job_unref(job);
     return rc < 0 ? rc : temporal__error(TEMPORAL_ESTATE, "the executor refused the activity");
   }
   return 0;

@@ -35,6 +35,10 @@ unsigned int temporal__job_interrupts(const temporal_executor_job *job);
 /* Marks the job interrupted (what the task's interrupt hook does; tests call it directly) and
  * calls the watcher, if one is set. Any thread. */
 void temporal__job_interrupt(temporal_executor_job *job, unsigned int reasons);
+/* Makes the job hear the interrupts of `slot` (what job_submit does for a task's job): the slot's
+ * listener takes a reference on the job, dropped when the slot is released, so an interrupt that
+ * races the job's finish never reaches a freed job. */
+void temporal__job_listen(temporal_executor_job *job, temporal_shared_state_manager *manager, uint32_t slot);
 /* Lets an executor learn at once when the job is interrupted: `notify(data)` is called from the
  * interrupting thread, with no lock of the executor held, so it must only wake the executor (the
  * process pool writes to its wake fd). If the job was already interrupted, notify runs before
@@ -84,14 +88,19 @@ int temporal__ssm_slot_heartbeat(temporal_shared_state_manager *manager, uint32_
 unsigned int temporal__ssm_slot_interrupts(const temporal_shared_state_manager *manager, uint32_t slot,
                                            uint32_t generation);
 /* Blocks until the slot is interrupted (returns 0) or `timeout` passes (TEMPORAL_ETIMEDOUT);
- * timeout <= 0 waits without limit. */
+ * timeout <= 0 waits without limit. Also returns (TEMPORAL_ETIMEDOUT unless interrupted) once
+ * `*stop` is true, checked whenever the slot is woken (temporal__ssm_slot_wake). */
 int temporal__ssm_slot_wait(temporal_shared_state_manager *manager, uint32_t slot, uint32_t generation,
-                            temporal_duration_ns timeout);
+                            temporal_duration_ns timeout, const atomic_bool *stop);
+/* Wakes whoever waits on the slot (either wait), in any process, to re-check their conditions. */
+void temporal__ssm_slot_wake(temporal_shared_state_manager *manager, uint32_t slot);
 
 /* Whether the worker began shutting down (temporal__ssm_set_worker_shutdown), and a wait for it:
- * 0 once it did, TEMPORAL_ETIMEDOUT after `timeout` (<= 0: no limit). Reset by attach. */
+ * 0 once it did, TEMPORAL_ETIMEDOUT after `timeout` (<= 0: no limit) or once `*stop` is true.
+ * Reset by attach. */
 bool temporal__ssm_worker_shutdown(const temporal_shared_state_manager *manager);
-int temporal__ssm_wait_worker_shutdown(temporal_shared_state_manager *manager, temporal_duration_ns timeout);
+int temporal__ssm_wait_worker_shutdown(temporal_shared_state_manager *manager, temporal_duration_ns timeout,
+                                       const atomic_bool *stop);
 
 /* Worker side. */
 /* Where the monitor delivers heartbeats; temporal__task_record_heartbeat unless a test swaps it.
@@ -108,11 +117,15 @@ void temporal__ssm_slot_flush(temporal_shared_state_manager *manager, uint32_t s
  * belongs to `task`). */
 void temporal__ssm_interrupt_hook(temporal__task *task, unsigned int reasons, void *data);
 void *temporal__ssm_hook_data(temporal_shared_state_manager *manager, uint32_t slot);
-/* Who else hears about the slot's interrupts (the job). Cleared by release, under the same lock
- * the hook holds, so once release returns the listener is never called again. */
+/* Who else hears about the slot's interrupts (the job). Cleared by release (or replaced by the
+ * next set), under the same lock the hook holds: once it is cleared the listener is never called
+ * again, and then `drop(data)` runs (if not NULL), outside every lock of the manager, so the owner
+ * of `data` can let go of the reference the listener held. */
 typedef void (*temporal__ssm_listener)(void *data, unsigned int reasons);
+typedef void (*temporal__ssm_listener_drop)(void *data);
 void temporal__ssm_slot_set_listener(temporal_shared_state_manager *manager, uint32_t slot,
-                                     temporal__ssm_listener listener, void *data);
+                                     temporal__ssm_listener listener, temporal__ssm_listener_drop drop,
+                                     void *data);
 
 /* ---- Zygote (zygote.c) ------------------------------------------------------------------------ */
 

@@ -72,6 +72,7 @@ typedef struct ssm_local {
   /* under manager->hook_lock */
   temporal__task *hook_task;
   temporal__ssm_listener listener;
+  temporal__ssm_listener_drop listener_drop;
   void *listener_data;
 } ssm_local;
 
@@ -282,8 +283,6 @@ int temporal__ssm_slot_acquire(temporal_shared_state_manager *manager, temporal_
     rec->seen_seq = 0;
     pthread_mutex_lock(&manager->hook_lock);
     rec->hook_task = task;
-    rec->listener = NULL;
-    rec->listener_data = NULL;
     pthread_mutex_unlock(&manager->hook_lock);
     manager->next_free = (i + 1) % n;
     pthread_mutex_unlock(&manager->lock);
@@ -340,9 +339,14 @@ void temporal__ssm_slot_release(temporal_shared_state_manager *manager, uint32_t
   ssm_local *rec = &manager->local[slot];
   pthread_mutex_lock(&manager->hook_lock);
   rec->hook_task = NULL;
+  temporal__ssm_listener_drop drop = rec->listener_drop;
+  void *drop_data = rec->listener_data;
   rec->listener = NULL;
+  rec->listener_drop = NULL;
   rec->listener_data = NULL;
   pthread_mutex_unlock(&manager->hook_lock);
+  /* No hook can reach the listener's data any more: its owner may let go of it. */
+  if (drop) drop(drop_data);
 
   pthread_mutex_lock(&manager->lock);
   if (rec->in_use) {
@@ -372,17 +376,26 @@ void *temporal__ssm_hook_data(temporal_shared_state_manager *manager, uint32_t s
 }
 
 void temporal__ssm_slot_set_listener(temporal_shared_state_manager *manager, uint32_t slot,
-                                     temporal__ssm_listener listener, void *data) {
-  if (slot >= manager->count) return;
+                                     temporal__ssm_listener listener, temporal__ssm_listener_drop drop,
+                                     void *data) {
+  if (slot >= manager->count) {
+    if (drop) drop(data);
+    return;
+  }
   /* manager->lock too (same order as acquire): it publishes what the caller wrote before (the
    * task's interrupt hook) to the monitor thread, whose heartbeat deliveries lead to the
    * interrupts that read it. The real path goes through another process, invisible to TSan. */
   pthread_mutex_lock(&manager->lock);
   pthread_mutex_lock(&manager->hook_lock);
-  manager->local[slot].listener = listener;
-  manager->local[slot].listener_data = data;
+  ssm_local *rec = &manager->local[slot];
+  temporal__ssm_listener_drop old_drop = rec->listener_drop;
+  void *old_data = rec->listener_data;
+  rec->listener = listener;
+  rec->listener_drop = drop;
+  rec->listener_data = data;
   pthread_mutex_unlock(&manager->hook_lock);
   pthread_mutex_unlock(&manager->lock);
+  if (old_drop) old_drop(old_data);
 }
 
 void temporal__ssm_interrupt_hook(temporal__task *task, unsigned int reasons, void *data) {
@@ -410,16 +423,24 @@ bool temporal__ssm_worker_shutdown(const temporal_shared_state_manager *manager)
   return manager && atomic_load(&manager->header->worker_shutdown) != 0;
 }
 
-int temporal__ssm_wait_worker_shutdown(temporal_shared_state_manager *manager, temporal_duration_ns timeout) {
+int temporal__ssm_wait_worker_shutdown(temporal_shared_state_manager *manager, temporal_duration_ns timeout,
+                                       const atomic_bool *stop) {
   if (!manager) return temporal__error(TEMPORAL_EINVAL, "wait_for_worker_shutdown: no shared state manager");
   int64_t deadline = timeout > 0 ? temporal__monotonic_ns() + timeout : INT64_MAX;
   for (;;) {
     if (atomic_load(&manager->header->worker_shutdown) != 0) return 0;
+    if (stop && atomic_load(stop)) return TEMPORAL_ETIMEDOUT;
     int64_t now = temporal__monotonic_ns();
     if (now >= deadline) return temporal__error(TEMPORAL_ETIMEDOUT, "wait_for_worker_shutdown: timed out");
     int64_t until = deadline - now > TEMPORAL_SECOND ? now + TEMPORAL_SECOND : deadline;
     futex_wait_until(&manager->header->worker_shutdown, 0, until);
   }
+}
+
+void temporal__ssm_slot_wake(temporal_shared_state_manager *manager, uint32_t slot) {
+  if (!manager || slot >= manager->count) return;
+  futex_wake_all(&slot_at(manager, slot)->interrupts);
+  futex_wake_all(&manager->header->worker_shutdown);
 }
 
 int temporal__ssm_slot_heartbeat(temporal_shared_state_manager *manager, uint32_t slot, uint32_t generation,
@@ -458,12 +479,13 @@ unsigned int temporal__ssm_slot_interrupts(const temporal_shared_state_manager *
 }
 
 int temporal__ssm_slot_wait(temporal_shared_state_manager *manager, uint32_t slot, uint32_t generation,
-                            temporal_duration_ns timeout) {
+                            temporal_duration_ns timeout, const atomic_bool *stop) {
   if (!manager || slot >= manager->count) return 0;
   ssm_slot *s = slot_at(manager, slot);
   int64_t deadline = timeout > 0 ? temporal__monotonic_ns() + timeout : INT64_MAX;
   for (;;) {
     if (atomic_load(&s->interrupts) != 0 || atomic_load(&s->generation) != generation) return 0;
+    if (stop && atomic_load(stop)) return TEMPORAL_ETIMEDOUT;
     int64_t now = temporal__monotonic_ns();
     if (now >= deadline) return temporal__error(TEMPORAL_ETIMEDOUT, "wait_for_cancelled: timed out");
     /* Wake at least once a second even without a limit, to notice a generation change whose

@@ -11,7 +11,7 @@
 #include "core/core.h"
 #include "worker/worker_internal.h"
 
-typedef enum { MSG_START, MSG_CANCEL, MSG_CLOSE } msg_kind;
+typedef enum { MSG_START, MSG_CANCEL, MSG_WORKER_SHUTDOWN, MSG_CLOSE } msg_kind;
 
 typedef struct msg {
   msg_kind kind;
@@ -77,9 +77,16 @@ static void run_message(temporal__loop *l, msg *m) {
       t->activity.defn.async_fn(&t->activity, t->activity.args);
       break;
     case MSG_CANCEL:
-      if (!atomic_load(&t->finished) && t->activity.cancel_cb && !t->activity.cancel_delivered) {
+      if (!temporal__activity_is_finished(&t->activity) && t->activity.cancel_cb && !t->activity.cancel_delivered) {
         t->activity.cancel_delivered = true;
         t->activity.cancel_cb(&t->activity, t->activity.cancel_data);
+      }
+      break;
+    case MSG_WORKER_SHUTDOWN:
+      if (!temporal__activity_is_finished(&t->activity) && t->activity.shutdown_cb &&
+          !t->activity.shutdown_delivered) {
+        t->activity.shutdown_delivered = true;
+        t->activity.shutdown_cb(&t->activity, t->activity.shutdown_data);
       }
       break;
     case MSG_CLOSE:
@@ -115,8 +122,15 @@ static void on_interrupt(temporal__task *t, unsigned int reasons, void *data) {
     TLOG_ERROR("activity %s: could not deliver its cancellation: out of memory", t->activity.info.activity_id);
 }
 
+static void on_worker_shutdown(temporal__task *t, unsigned int reasons, void *data) {
+  (void)reasons;
+  if (post(data, MSG_WORKER_SHUTDOWN, t) != 0)
+    TLOG_ERROR("activity %s: could not tell it of the worker's shutdown: out of memory", t->activity.info.activity_id);
+}
+
 int temporal__loop_submit(temporal__loop *l, temporal__task *t) {
   temporal__task_set_interrupt_hook(t, on_interrupt, l);
+  temporal__task_set_shutdown_hook(t, on_worker_shutdown);
   return post(l, MSG_START, t);
 }
 
@@ -192,24 +206,15 @@ void temporal__loop_cancel_registered(temporal_activity *activity) {
   }
 }
 
-int temporal__loop_complete(temporal_activity *activity, temporal_result *result) {
+void temporal__loop_worker_shutdown_registered(temporal_activity *activity) {
   temporal__task *t = temporal__task_of(activity);
-  if (atomic_load(&t->finished)) {
-    temporal_result_free(result);
-    return temporal__error(TEMPORAL_ESTATE, "the activity has already completed");
+  /* Shutdown began before the callback existed: the earlier message found none, so send another. */
+  if (atomic_load(&t->worker->is_shutting_down) && !activity->shutdown_delivered) {
+    if (post(t->worker->loop, MSG_WORKER_SHUTDOWN, t) != 0)
+      TLOG_ERROR("activity %s: could not tell it of the worker's shutdown", activity->info.activity_id);
   }
-  temporal__task_finish(t, result);
-  return 0;
 }
 
-int temporal_activity_complete(temporal_activity *activity, temporal_result *result) {
-  if (!activity) {
-    temporal_result_free(result);
-    return temporal__error(TEMPORAL_EINVAL, "activity is NULL");
-  }
-  if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC || !activity->ops->complete) {
-    temporal_result_free(result);
-    return temporal__error(TEMPORAL_ESTATE, "temporal_activity_complete is for async activities; sync ones return");
-  }
-  return activity->ops->complete(activity, result);
+int temporal__loop_complete(temporal_activity *activity, temporal_result *result) {
+  return temporal__task_finish(temporal__task_of(activity), result);
 }

@@ -20,24 +20,6 @@ static int check_definition(const temporal_activity_definition *d) {
                          d->name ? d->name : "", (int)d->kind);
 }
 
-/* The activity as a worker would build it from a task carrying the environment's info. */
-static void prepare_activity(temporal_activity_environment *env, const temporal_activity_definition *d) {
-  temporal_activity *a = &env->activity;
-  memset(a, 0, sizeof *a);
-  a->ops = &temporal__env_activity_ops;
-  a->owner = env;
-  a->defn = *d;
-  a->info = env->info;
-  /* Borrowed from the environment, which keeps them across runs: never freed through the activity. */
-  a->heartbeat_details = env->heartbeat_details;
-  a->info.heartbeat_details = env->heartbeat_details;
-  temporal_time_ns now = temporal__now_ns();
-  if (!a->info.scheduled_time) a->info.scheduled_time = now;
-  if (!a->info.current_attempt_scheduled_time)
-    a->info.current_attempt_scheduled_time = a->info.scheduled_time;
-  if (!a->info.started_time) a->info.started_time = now;
-}
-
 static bool is_completed(temporal_activity_environment *env) {
   pthread_mutex_lock(&env->mu);
   bool done = env->completed;
@@ -54,20 +36,20 @@ static void on_drain(uv_timer_t *handle) {
  * the loop (no timer, no I/O, no request) and no cancel callback is waiting to be called, so no
  * code of the activity can ever run again. */
 static int run_async(temporal_activity_environment *env) {
-  temporal_activity *a = &env->activity;
+  temporal_activity *a = env->activity;
   uv_loop_t *loop = &env->loop;
   a->loop = loop;
   a->defn.async_fn(a, a->args);
   while (!is_completed(env)) {
-    /* A cancellation that came before the run or while the function ran, or a callback registered
-     * after the cancellation: delivered here, on the loop thread, once. */
-    temporal__env_deliver_cancel(env);
+    /* A cancellation or shutdown that came before the run or while the function ran, or a callback
+     * registered after it: delivered here, on the loop thread, once. */
+    temporal__env_deliver_callbacks(env);
     if (is_completed(env)) break;
     if (uv_loop_alive(loop)) {
       uv_run(loop, UV_RUN_ONCE);
       continue;
     }
-    if (!a->cancel_cb || env->cancel_delivered)
+    if (!a->cancel_cb || a->cancel_delivered)
       return temporal__error(TEMPORAL_ESTATE,
                              "async activity \"%s\" did not complete and has nothing left to run on the loop "
                              "(no active handle or request%s); it would never complete",
@@ -106,35 +88,42 @@ int temporal_activity_environment_run(temporal_result **out, temporal_activity_e
   if (busy)
     return temporal__error(TEMPORAL_ESTATE, "run: an activity is already running in this environment");
 
-  prepare_activity(env, definition);
-  temporal_activity *a = &env->activity;
+  temporal_activity *a = temporal__env_activity_new(env, definition);
+  if (!a) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   rc = temporal__args_from_payloads(&a->args, args, arg_count);
-  if (rc == TEMPORAL_EDECODE) {
+  if (rc != 0) {
+    temporal__activity_unref(a);
+    if (rc != TEMPORAL_EDECODE) return rc;
     *out = temporal__decode_failure(temporal_error_last());
     return 0;
   }
-  if (rc != 0) return rc;
+  /* The previous run's activity: handles it left on the loop were closed by its own drain, or are
+   * the test's business; a reference the test took keeps it alive. */
+  temporal__activity_unref(env->activity);
+  env->activity = a;
 
   pthread_mutex_lock(&env->mu);
   env->running = true;
   env->completed = false;
   env->result = NULL;
   pthread_mutex_unlock(&env->mu);
-  env->cancel_delivered = false;
 
   temporal_result *result = NULL;
-  if (definition->kind == TEMPORAL_ACTIVITY_KIND_SYNC)
+  if (definition->kind == TEMPORAL_ACTIVITY_KIND_SYNC) {
     result = temporal__activity_call_sync(a);
-  else
+    temporal__activity_mark_finished(a);
+  } else {
     rc = run_async(env);
+    temporal__activity_mark_finished(a); /* already, unless it never completed */
+  }
+  /* A thread the activity left behind is now told it finished; wait out a call it is making. */
+  temporal__activity_wait_calls(a);
 
   pthread_mutex_lock(&env->mu);
   env->running = false;
   if (env->result) result = env->result;
   env->result = NULL;
   pthread_mutex_unlock(&env->mu);
-  temporal__args_free(a->args);
-  a->args = NULL;
   if (rc != 0) {
     temporal_result_free(result);
     return rc;

@@ -9,7 +9,7 @@
 #include "testing/environment_internal.h"
 
 static void on_wake(uv_async_t *handle) {
-  temporal__env_deliver_cancel(handle->data);
+  temporal__env_deliver_callbacks(handle->data);
 }
 
 int temporal_activity_environment_new(temporal_activity_environment **out) {
@@ -76,6 +76,7 @@ void temporal_activity_environment_free(temporal_activity_environment *env) {
   uv_run(&env->loop, UV_RUN_DEFAULT);
   int rc = uv_loop_close(&env->loop);
   if (rc != 0) TLOG_ERROR("activity environment: could not close its loop: %s", uv_strerror(rc));
+  temporal__activity_unref(env->activity); /* the last run's: its handles are closed now */
   temporal_result_free(env->result);
   temporal__args_free(env->heartbeat_details);
   temporal__env_info_free(&env->info);
@@ -163,8 +164,11 @@ int temporal_activity_environment_cancel(temporal_activity_environment *env,
 int temporal_activity_environment_shutdown_worker(temporal_activity_environment *env) {
   if (!env) return temporal__error(TEMPORAL_EINVAL, "shutdown_worker: env is NULL");
   pthread_mutex_lock(&env->mu);
-  env->worker_shutdown = true;
-  pthread_cond_broadcast(&env->cond);
+  if (!env->worker_shutdown) {
+    env->worker_shutdown = true;
+    pthread_cond_broadcast(&env->cond);
+    uv_async_send(&env->wake); /* an async activity's on_worker_shutdown callback runs on the loop */
+  }
   pthread_mutex_unlock(&env->mu);
   return 0;
 }

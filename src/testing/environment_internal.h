@@ -20,18 +20,17 @@ struct temporal_activity_environment {
   bool completed;          /* the async activity called temporal_activity_complete */
   temporal_result *result; /* what it completed with, until the run takes it */
 
-  /* Loop thread only: the cancel callback was called (it is called at most once per run). */
-  bool cancel_delivered;
-
   /* Settings: written by the test's thread outside runs, read by the activity during runs. */
   temporal_activity_info info;      /* every string and array owned (env_info.c) */
   temporal_args *heartbeat_details; /* never NULL */
   temporal_activity_environment_heartbeat_cb heartbeat_cb;
   void *heartbeat_data;
 
-  /* The current (or last) run's activity. It lives in the environment rather than on run's stack
-   * because handles an async activity leaves open may still point at it after run returns. */
-  temporal_activity activity;
+  /* The current (or last) run's activity (its own copy of the info and details, so a reference the
+   * test or the activity keeps stays readable whatever the environment does next). The environment
+   * holds one reference until the next run or free, because handles an async activity leaves open may
+   * still point at it after run returns. */
+  temporal_activity *activity;
 
   /* The loop async activities run on. `wake` (unreferenced, so it never keeps the loop alive by
    * itself) carries triggers and completions from other threads; `drain` bounds the wait for
@@ -51,9 +50,14 @@ void temporal__env_info_free(temporal_activity_info *info);
 
 /* The context calls of an activity run by the environment (owner = the environment). */
 extern const temporal__activity_ops temporal__env_activity_ops;
+/* A new activity for one run, with the environment's ops and a copy of its info and details, one
+ * reference held by the caller. NULL when out of memory. */
+temporal_activity *temporal__env_activity_new(temporal_activity_environment *env,
+                                              const temporal_activity_definition *definition);
 
-/* Loop thread: calls the async activity's cancel callback if it was cancelled, has registered one,
- * has not completed and has not had it called yet. */
-void temporal__env_deliver_cancel(temporal_activity_environment *env);
+/* Loop thread: calls the running async activity's worker-shutdown and cancel callbacks, each at
+ * most once per run, if its trigger fired, the callback is registered and the activity has not
+ * completed. */
+void temporal__env_deliver_callbacks(temporal_activity_environment *env);
 
 #endif

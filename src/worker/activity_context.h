@@ -5,6 +5,7 @@
 #ifndef TEMPORAL_ACTIVITY_CONTEXT_H
 #define TEMPORAL_ACTIVITY_CONTEXT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "temporal/activity.h"
@@ -24,6 +25,14 @@ typedef struct temporal__activity_ops {
   /* Async kind: a cancel callback was just registered; deliver it if the activity was already
    * cancelled (as cancelling an asyncio task that has not reached its first await). NULL = none. */
   void (*cancel_registered)(temporal_activity *activity);
+  /* Async kind: a worker-shutdown callback was just registered; deliver it if shutdown already
+   * began. NULL = none. */
+  void (*worker_shutdown_registered)(temporal_activity *activity);
+  /* Wakes the threads blocked in wait_for_cancelled / wait_for_worker_shutdown, which then see that
+   * the activity finished. Called once, by temporal__activity_mark_finished. NULL = none block. */
+  void (*wake_waiters)(temporal_activity *activity);
+  /* Frees the activity and whatever holds it, when its last reference goes. */
+  void (*destroy)(temporal_activity *activity);
 } temporal__activity_ops;
 
 struct temporal_activity {
@@ -42,16 +51,51 @@ struct temporal_activity {
   temporal_cancel_cb cancel_cb;
   void *cancel_data;
   bool cancel_delivered; /* the cancel callback ran (loop thread only) */
+  temporal_worker_shutdown_cb shutdown_cb;
+  void *shutdown_data;
+  bool shutdown_delivered; /* the worker-shutdown callback ran (loop thread only) */
   void *owner; /* the worker's task, or the executor-side state */
+
+  /* Lifetime (activity_context.c). The owner holds the first reference; users may take more
+   * (temporal_activity_ref) to hand the activity to other threads. Once `finished`, no context call
+   * reaches the owner: each returns TEMPORAL_ESTATE or what was true at the finish (`final_*`).
+   * `calls` counts context calls that passed the finished check and may still be using the owner's
+   * state; the owner waits for it to reach 0 (temporal__activity_wait_calls) before it tears down
+   * what the ops reach. */
+  atomic_int refs;
+  atomic_bool finished;
+  pthread_mutex_t life_mu;
+  pthread_cond_t life_cond;
+  unsigned int calls;              /* under life_mu */
+  unsigned int final_interrupts;   /* set under life_mu when finished */
+  bool final_worker_shutdown;      /* likewise */
 };
 
-/* Fills `activity` from a polled task (taken). Info always; args decoded once. Returns 0, or
- * TEMPORAL_EDECODE when an argument does not decode (info is set, args NULL, the message says which
- * argument and why), or TEMPORAL_ENOMEM. Call temporal__activity_destroy in every case. */
-int temporal__activity_init(temporal_activity *activity,
+/* Fills `activity` from a polled task (taken). Info always; args decoded once; the lifetime set up
+ * with one reference (the caller's) and `ops`. Returns 0, or TEMPORAL_EDECODE when an argument does not
+ * decode (info is set, args NULL, the message says which argument and why), or TEMPORAL_ENOMEM. Call
+ * temporal__activity_destroy in every case (from ops->destroy, once the last reference went). */
+int temporal__activity_init(temporal_activity *activity, const temporal__activity_ops *ops,
                             Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *task,
                             const char *namespace_, const char *task_queue);
+/* For activities built another way (the test environment): zeroes it and sets up the lifetime with
+ * one reference and `ops`. */
+void temporal__activity_init_empty(temporal_activity *activity, const temporal__activity_ops *ops);
+/* Releases what the activity holds (args, task, strings, the lifetime's lock); not the struct. */
 void temporal__activity_destroy(temporal_activity *activity);
+
+/* References: ops->destroy runs when the last one goes. Any thread. */
+void temporal__activity_ref(temporal_activity *activity);
+void temporal__activity_unref(temporal_activity *activity);
+
+/* The owner says the activity finished (its outcome was taken): from now on no context call reaches
+ * the owner. Records what cancellation and worker shutdown looked like at the end and wakes blocked
+ * waiters. Returns false if it had already finished (the caller's outcome is a duplicate). */
+bool temporal__activity_mark_finished(temporal_activity *activity);
+bool temporal__activity_is_finished(const temporal_activity *activity);
+/* Blocks until no context call is using the owner's state (call after mark_finished, before the
+ * owner tears that state down). Never call it from inside a context call. */
+void temporal__activity_wait_calls(temporal_activity *activity);
 
 /* The outcome of an input that does not decode, wherever the activity would have run: a retryable
  * application error "Failed decoding arguments" whose cause (type DecodeError) says why. */

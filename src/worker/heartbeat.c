@@ -1,9 +1,12 @@
 /* The heartbeat manager: one thread per worker that throttles and sends heartbeats, and turns the
  * server's answers into interruptions.
  *
- * Per activity (REFERENCE.md §1): last value wins; the first heartbeat goes out at once; then at most
- * one send per interval (0.8 x heartbeat_timeout, 30 s without one, never more than 60 s). Pending
- * details are flushed only in a failure or cancellation report (temporal__heartbeats_close). */
+ * Per activity (docs/PROTOCOL.md, "Heartbeats"): last value wins; the first heartbeat goes out at
+ * once; then at most one send per interval (0.8 x heartbeat_timeout, 30 s without one, never more
+ * than 60 s). Details recorded inside an interval go out when it ends, whether or not the activity
+ * calls again, so an activity that heartbeats more often than its timeout is never timed out. A
+ * send always carries new details: an activity that stops heartbeating is timed out by the server.
+ * Pending details are flushed only in a failure or cancellation report (temporal__heartbeats_close). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +52,19 @@ static int copy_details(temporal_payload ***out, const temporal_payload *const *
 
 int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, const temporal_payload *const *details,
                                 size_t count) {
+  /* Details the server would refuse (its payload limit) are not recorded: they could not go out, nor
+   * ride on the final report. The attempt is interrupted and, when it ends, fails for good: the same
+   * details would be refused again on every retry. */
+  int64_t limit = hb->worker->namespace_facts.blob_size_limit;
+  size_t size = temporal__payloads_encoded_size(details, count);
+  if (limit > 0 && size > (uint64_t)limit) {
+    int rc = temporal__error(TEMPORAL_ETOOBIG,
+                             "heartbeat details of activity %s are %zu bytes; the server accepts at most %lld "
+                             "bytes of payloads (namespace limit blob_size_limit_error)",
+                             t->activity.info.activity_id, size, (long long)limit);
+    temporal__task_fail_heartbeats(t, temporal_error_last());
+    return rc;
+  }
   temporal_payload **copy = NULL;
   int rc = copy_details(&copy, details, count);
   if (rc != 0) return rc;
@@ -60,6 +76,7 @@ int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, con
     return temporal__error(TEMPORAL_ESTATE, "the activity has already finished");
   }
   temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
+  bool was_pending = t->hb.has_pending;
   t->hb.pending = copy;
   t->hb.pending_count = count;
   t->hb.has_pending = true;
@@ -71,7 +88,11 @@ int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, con
     hb->tasks = t;
     temporal__task_ref(t);
   }
-  if (!t->hb.in_flight && temporal__monotonic_ns() >= t->hb.next_allowed) pthread_cond_signal(&hb->cond);
+  /* New pending details give the sender a new deadline: the end of this task's window, or now. It
+   * may be asleep with no deadline at all (nothing was pending), so it must hear of every new one;
+   * it then sends at once or sleeps until the window ends, with no further call from the activity.
+   * Replacing details that were already pending changes no deadline. */
+  if (!was_pending && !t->hb.in_flight) pthread_cond_signal(&hb->cond);
   pthread_mutex_unlock(&hb->mu);
   return 0;
 }
@@ -110,7 +131,8 @@ void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__task *t, tem
 }
 
 /* Sends one heartbeat and applies the answer. Called without the manager's lock. */
-static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details, size_t count) {
+static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details, size_t count,
+                           int64_t since_previous) {
   temporal_worker *w = hb->worker;
   Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__RECORD_ACTIVITY_TASK_HEARTBEAT_REQUEST__INIT;
@@ -131,7 +153,11 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
                                     &resp, &opts, NULL);
   if (payloads) protobuf_c_message_free_unpacked(&payloads->base, NULL);
   if (rc == 0) {
-    TLOG_DEBUG("activity %s: heartbeat sent (%zu details)", t->activity.info.activity_id, count);
+    if (since_previous > 0)
+      TLOG_DEBUG("activity %s: heartbeat sent (%zu details, %.3f s after the previous one)",
+                 t->activity.info.activity_id, count, (double)since_previous / 1e9);
+    else
+      TLOG_DEBUG("activity %s: heartbeat sent (%zu details, the first)", t->activity.info.activity_id, count);
     const Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatResponse *r = (const void *)resp;
     unsigned int reasons = (r->cancel_requested ? TEMPORAL__INTERRUPT_CANCEL : 0) |
                            (r->activity_paused ? TEMPORAL__INTERRUPT_PAUSE : 0) |
@@ -143,7 +169,14 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
     TLOG_WARN("activity %s: heartbeat answered NotFound (timed out or completed elsewhere); interrupting it",
               t->activity.info.activity_id);
     temporal__task_interrupt(t, TEMPORAL__INTERRUPT_NOT_FOUND, NULL);
-  } else if (rc == TEMPORAL_EINVAL || rc == TEMPORAL_ETOOBIG) {
+  } else if (rc == TEMPORAL_ETOOBIG) {
+    /* Too large for the transport (no server limit was known): final, as above. */
+    char why[700];
+    snprintf(why, sizeof why, "heartbeat details of activity %s (%zu bytes of payloads) were refused: %s",
+             t->activity.info.activity_id, temporal__payloads_encoded_size((const temporal_payload *const *)details, count),
+             temporal_error_last());
+    temporal__task_fail_heartbeats(t, why);
+  } else if (rc == TEMPORAL_EINVAL) {
     /* The server refused these details: the activity fails with that error. */
     temporal__task_interrupt(t, TEMPORAL__INTERRUPT_HEARTBEAT_ERROR, temporal_error_last());
   } else {
@@ -184,7 +217,9 @@ static void *heartbeat_thread(void *arg) {
     temporal__task_ref(due);
     pthread_mutex_unlock(&hb->mu);
     int64_t started = temporal__monotonic_ns();
-    send_heartbeat(hb, due, details, count);
+    int64_t previous = due->hb.last_started;
+    due->hb.last_started = started;
+    send_heartbeat(hb, due, details, count, previous ? started - previous : 0);
     temporal__payload_array_free(details, count);
     pthread_mutex_lock(&hb->mu);
     due->hb.in_flight = false;

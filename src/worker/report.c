@@ -114,6 +114,13 @@ static int report_error(temporal__task *t, const temporal_application_error *err
   return rc;
 }
 
+/* A result the server will never accept fails the attempt for good: every retry would produce it
+ * again. Type PayloadsTooLarge, as the Python SDK names it. */
+static int report_too_large(temporal__task *t, const char *why) {
+  TLOG_WARN("activity %s: %s", t->activity.info.activity_id, why);
+  return report_failure(t, "PayloadsTooLarge", why, true, NULL, 0);
+}
+
 static int report_completed(temporal__task *t) {
   temporal_worker *w = t->worker;
   Temporal__Api__Common__V1__Payload *payload = NULL;
@@ -122,6 +129,17 @@ static int report_completed(temporal__task *t) {
   Temporal__Api__Common__V1__Payloads payloads = TEMPORAL__API__COMMON__V1__PAYLOADS__INIT;
   payloads.n_payloads = 1;
   payloads.payloads = &payload;
+  size_t size = protobuf_c_message_get_packed_size(&payloads.base);
+  int64_t limit = w->namespace_facts.blob_size_limit;
+  if (limit > 0 && size > (uint64_t)limit) {
+    protobuf_c_message_free_unpacked(&payload->base, NULL);
+    char why[300];
+    snprintf(why, sizeof why,
+             "the activity's result is %zu bytes; the server accepts at most %lld bytes of payloads (namespace "
+             "limit blob_size_limit_error)",
+             size, (long long)limit);
+    return report_too_large(t, why);
+  }
   Temporal__Api__Workflowservice__V1__RespondActivityTaskCompletedRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_COMPLETED_REQUEST__INIT;
   req.task_token = token_of(t);
@@ -131,9 +149,15 @@ static int report_completed(temporal__task *t) {
   rc = call_until_settled(t, "RespondActivityTaskCompleted", &req.base,
                           &temporal__api__workflowservice__v1__respond_activity_task_completed_response__descriptor);
   protobuf_c_message_free_unpacked(&payload->base, NULL);
-  if (rc == TEMPORAL_EINVAL || rc == TEMPORAL_ETOOBIG) {
-    /* The server refused the result itself (too large, ...): the attempt fails with that reason rather
-     * than vanishing. */
+  if (rc == TEMPORAL_ETOOBIG) {
+    /* Over the transport's message limit (the server's gRPC receive limit: the error says both sizes). */
+    char why[700];
+    snprintf(why, sizeof why, "the activity's result is %zu bytes, too large for the server to receive: %s", size,
+             temporal_error_last());
+    return report_too_large(t, why);
+  }
+  if (rc == TEMPORAL_EINVAL) {
+    /* The server refused the result itself: the attempt fails with that reason rather than vanishing. */
     char why[600];
     snprintf(why, sizeof why, "the server refused the activity's result: %s", temporal_error_last());
     return report_failure(t, "ResultRejected", why, false, NULL, 0);
@@ -175,8 +199,11 @@ static void report(temporal__task *t) {
   } else if (r->kind == TEMPORAL__RESULT_ERROR) {
     rc = report_error(t, r->error, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_HEARTBEAT_ERROR) {
-    rc = report_failure(t, "HeartbeatError", t->heartbeat_error ? t->heartbeat_error : "heartbeat failed", false,
-                        hb, hb_count);
+    pthread_mutex_lock(&t->mu);
+    bool final = t->heartbeat_error_final;
+    pthread_mutex_unlock(&t->mu);
+    rc = report_failure(t, final ? "PayloadsTooLarge" : "HeartbeatError",
+                        t->heartbeat_error ? t->heartbeat_error : "heartbeat failed", final, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_PAUSE) {
     rc = report_failure(t, "ActivityPause", "Unhandled activity cancel error produced by activity pause", false, hb,
                         hb_count);
@@ -211,6 +238,9 @@ static void *reporter_thread(void *arg) {
     if (!r->head) r->tail = NULL;
     pthread_mutex_unlock(&r->mu);
     report(t);
+    /* A context call still in progress (a user thread heartbeating as the activity finished) may
+     * be using the worker's services: once it is over, no later call can reach them. */
+    temporal__activity_wait_calls(&t->activity);
     temporal__worker_task_done(r->worker, t);
     pthread_mutex_lock(&r->mu);
   }

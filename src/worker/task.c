@@ -15,6 +15,8 @@ static int task_wait_for_cancelled(temporal_activity *activity, temporal_duratio
 static unsigned int task_interrupts(const temporal_activity *activity);
 static bool task_is_worker_shutdown(const temporal_activity *activity);
 static int task_wait_for_worker_shutdown(temporal_activity *activity, temporal_duration_ns timeout);
+static void task_wake_waiters(temporal_activity *activity);
+static void task_destroy(temporal_activity *activity);
 
 static const temporal__activity_ops worker_ops = {
     .heartbeat = task_heartbeat,
@@ -25,6 +27,9 @@ static const temporal__activity_ops worker_ops = {
     .wait_for_worker_shutdown = task_wait_for_worker_shutdown,
     .complete = temporal__loop_complete,
     .cancel_registered = temporal__loop_cancel_registered,
+    .worker_shutdown_registered = temporal__loop_worker_shutdown_registered,
+    .wake_waiters = task_wake_waiters,
+    .destroy = task_destroy,
 };
 
 temporal_activity *temporal__task_activity(temporal__task *task) { return &task->activity; }
@@ -41,25 +46,25 @@ int temporal__task_new(temporal__task **out, temporal_worker *worker,
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
   t->worker = worker;
-  atomic_init(&t->refs, 1);
   atomic_init(&t->interrupts, 0);
-  atomic_init(&t->finished, false);
   pthread_mutex_init(&t->mu, NULL);
   temporal__cond_init(&t->cond);
-  int rc = temporal__activity_init(&t->activity, resp, worker->namespace_, worker->task_queue);
+  int rc = temporal__activity_init(&t->activity, &worker_ops, resp, worker->namespace_, worker->task_queue);
   if (rc == TEMPORAL_EDECODE) {
     /* Kept for dispatch, which fails the task after the type lookup: a type that is not registered
      * is reported as such, whatever its arguments. */
     t->decode_error = temporal__strdup(temporal_error_last());
     rc = 0;
   }
-  t->activity.ops = &worker_ops;
   t->activity.owner = t;
   *out = t;
   return rc;
 }
 
-static void task_free(temporal__task *t) {
+/* The last reference went: the worker's (dropped once the outcome was reported), the heartbeat
+ * manager's, the loop's messages' and any the user took with temporal_activity_ref. */
+static void task_destroy(temporal_activity *activity) {
+  temporal__task *t = temporal__task_of(activity);
   temporal__activity_destroy(&t->activity);
   temporal_result_free(t->result);
   temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
@@ -70,10 +75,10 @@ static void task_free(temporal__task *t) {
   free(t);
 }
 
-void temporal__task_ref(temporal__task *t) { atomic_fetch_add(&t->refs, 1); }
+void temporal__task_ref(temporal__task *t) { temporal__activity_ref(&t->activity); }
 
 void temporal__task_unref(temporal__task *t) {
-  if (t && atomic_fetch_sub(&t->refs, 1) == 1) task_free(t);
+  if (t) temporal__activity_unref(&t->activity);
 }
 
 void temporal__task_set_interrupt_hook(temporal__task *t, temporal__interrupt_hook hook, void *data) {
@@ -83,10 +88,16 @@ void temporal__task_set_interrupt_hook(temporal__task *t, temporal__interrupt_ho
   pthread_mutex_unlock(&t->mu);
 }
 
+void temporal__task_set_shutdown_hook(temporal__task *t, temporal__interrupt_hook hook) {
+  pthread_mutex_lock(&t->mu);
+  t->shutdown_hook = hook;
+  pthread_mutex_unlock(&t->mu);
+}
+
 unsigned int temporal__task_interrupts(const temporal__task *t) { return atomic_load(&((temporal__task *)t)->interrupts); }
 
 void temporal__task_interrupt(temporal__task *t, unsigned int reasons, const char *heartbeat_error) {
-  if (atomic_load(&t->finished)) return;
+  if (temporal__activity_is_finished(&t->activity)) return;
   pthread_mutex_lock(&t->mu);
   if (heartbeat_error && !t->heartbeat_error) t->heartbeat_error = temporal__strdup(heartbeat_error);
   unsigned int before = atomic_fetch_or(&t->interrupts, reasons);
@@ -99,17 +110,36 @@ void temporal__task_interrupt(temporal__task *t, unsigned int reasons, const cha
   if ((reasons & ~before) && hook) hook(t, before | reasons, hook_data);
 }
 
-void temporal__task_finish(temporal__task *t, temporal_result *result) {
-  if (atomic_exchange(&t->finished, true)) {
+void temporal__task_fail_heartbeats(temporal__task *t, const char *why) {
+  pthread_mutex_lock(&t->mu);
+  t->heartbeat_error_final = true;
+  pthread_mutex_unlock(&t->mu);
+  temporal__task_interrupt(t, TEMPORAL__INTERRUPT_HEARTBEAT_ERROR, why);
+}
+
+void temporal__task_worker_shutdown(temporal__task *t) {
+  /* The flag is the worker's, set before this is called: lock and broadcast so that a waiter which
+   * read it false under t->mu is now waiting and wakes. */
+  pthread_mutex_lock(&t->mu);
+  temporal__interrupt_hook hook = t->shutdown_hook;
+  void *hook_data = t->hook_data;
+  pthread_cond_broadcast(&t->cond);
+  pthread_mutex_unlock(&t->mu);
+  if (hook && !temporal__activity_is_finished(&t->activity)) hook(t, 0, hook_data);
+}
+
+int temporal__task_finish(temporal__task *t, temporal_result *result) {
+  if (!temporal__activity_mark_finished(&t->activity)) {
     TLOG_ERROR("activity %s finished twice; the second outcome is ignored", t->activity.info.activity_id);
     temporal_result_free(result);
-    return;
+    return temporal__error(TEMPORAL_ESTATE, "activity %s has already finished", t->activity.info.activity_id);
   }
   t->result = result ? result : temporal_result_none();
   if (temporal__log_enabled(TEMPORAL_LOG_DEBUG) && t->dispatched_mono)
     TLOG_DEBUG("activity %s (%s) ran in %lld us", t->activity.info.activity_id, t->activity.info.activity_type,
                (long long)(temporal__monotonic_ns() - t->dispatched_mono) / 1000);
   temporal__reporter_push(t->worker->reporter, t);
+  return 0;
 }
 
 int temporal__task_record_heartbeat(temporal__task *t, const temporal_payload *const *details, size_t count) {
@@ -126,16 +156,23 @@ static bool task_is_cancelled(const temporal_activity *activity) {
   return temporal__task_interrupts(temporal__task_of(activity)) != 0;
 }
 
-static int task_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout) {
-  temporal__task *t = temporal__task_of(activity);
+/* Waits on the task's condition until pred(t), the activity finishes, or the timeout (<= 0: none). */
+static int task_wait(temporal__task *t, bool (*pred)(temporal__task *), temporal_duration_ns timeout) {
   struct timespec deadline = temporal__deadline_ts(timeout);
   pthread_mutex_lock(&t->mu);
   int rc = 0;
-  while (atomic_load(&t->interrupts) == 0 && rc == 0)
+  while (!pred(t) && !temporal__activity_is_finished(&t->activity) && rc == 0)
     rc = timeout > 0 ? pthread_cond_timedwait(&t->cond, &t->mu, &deadline) : pthread_cond_wait(&t->cond, &t->mu);
-  bool cancelled = atomic_load(&t->interrupts) != 0;
+  bool met = pred(t);
   pthread_mutex_unlock(&t->mu);
-  return cancelled ? 0 : TEMPORAL_ETIMEDOUT;
+  return met ? 0 : TEMPORAL_ETIMEDOUT;
+}
+
+static bool interrupted(temporal__task *t) { return atomic_load(&t->interrupts) != 0; }
+static bool worker_shutting_down(temporal__task *t) { return atomic_load(&t->worker->is_shutting_down); }
+
+static int task_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout) {
+  return task_wait(temporal__task_of(activity), interrupted, timeout);
 }
 
 static unsigned int task_interrupts(const temporal_activity *activity) {
@@ -143,19 +180,18 @@ static unsigned int task_interrupts(const temporal_activity *activity) {
 }
 
 static bool task_is_worker_shutdown(const temporal_activity *activity) {
-  return atomic_load(&temporal__task_of(activity)->worker->is_shutting_down);
+  return worker_shutting_down(temporal__task_of(activity));
 }
 
 static int task_wait_for_worker_shutdown(temporal_activity *activity, temporal_duration_ns timeout) {
-  temporal_worker *w = temporal__task_of(activity)->worker;
-  struct timespec deadline = temporal__deadline_ts(timeout);
-  pthread_mutex_lock(&w->mu);
-  int rc = 0;
-  while (!atomic_load(&w->is_shutting_down) && rc == 0)
-    rc = timeout > 0 ? pthread_cond_timedwait(&w->cond, &w->mu, &deadline) : pthread_cond_wait(&w->cond, &w->mu);
-  bool down = atomic_load(&w->is_shutting_down);
-  pthread_mutex_unlock(&w->mu);
-  return down ? 0 : TEMPORAL_ETIMEDOUT;
+  return task_wait(temporal__task_of(activity), worker_shutting_down, timeout);
+}
+
+static void task_wake_waiters(temporal_activity *activity) {
+  temporal__task *t = temporal__task_of(activity);
+  pthread_mutex_lock(&t->mu);
+  pthread_cond_broadcast(&t->cond);
+  pthread_mutex_unlock(&t->mu);
 }
 
 /* ---- Dispatch ---------------------------------------------------------------------------------- */

@@ -22,8 +22,9 @@ enum {
 temporal_activity *temporal__task_activity(temporal__task *task);
 temporal__task *temporal__task_of(const temporal_activity *activity);
 
-/* Reports the outcome (taken) and releases the task's slot. Exactly once per task; any thread. */
-void temporal__task_finish(temporal__task *task, temporal_result *result);
+/* Hands the outcome (taken) to the reporter, which reports it and releases the task's slot. The
+ * first call wins; a later one frees its result and returns TEMPORAL_ESTATE. Any thread. */
+int temporal__task_finish(temporal__task *task, temporal_result *result);
 
 /* Records heartbeat details (copied) with the worker's heartbeat manager. Any thread. */
 int temporal__task_record_heartbeat(temporal__task *task, const temporal_payload *const *details, size_t count);
@@ -36,5 +37,17 @@ unsigned int temporal__task_interrupts(const temporal__task *task);
  * activity runs. Set before the activity starts. */
 typedef void (*temporal__interrupt_hook)(temporal__task *task, unsigned int reasons, void *data);
 void temporal__task_set_interrupt_hook(temporal__task *task, temporal__interrupt_hook hook, void *data);
+/* Called (with reasons 0) when the worker begins shutting down, on the shutting-down thread, for a
+ * runner that must carry the news itself (the loop's on_worker_shutdown callbacks). Shares the
+ * interrupt hook's data. Set before the activity starts. */
+void temporal__task_set_shutdown_hook(temporal__task *task, temporal__interrupt_hook hook);
+
+/* A heartbeat can never be sent (its details exceed a size limit): interrupts the task with a
+ * heartbeat error that fails the attempt as non-retryable, `why` as its message. */
+void temporal__task_fail_heartbeats(temporal__task *task, const char *why);
+
+/* The worker began shutting down (its flag is already set): wakes the task's waiters and runs the
+ * shutdown hook. */
+void temporal__task_worker_shutdown(temporal__task *task);
 
 #endif

@@ -13,9 +13,9 @@
 #define DEFAULT_SLOTS 100
 #define DEFAULT_POLLERS 5
 #define REPORTER_THREADS 4
-/* How long stopping waits for in-flight polls to come back on their own (the server ends them when
- * it honours ShutdownWorker) before cancelling them locally. */
-#define POLL_DRAIN_TIMEOUT (5 * TEMPORAL_SECOND)
+/* How long stopping waits for in-flight polls to come back on their own, on a server that said it
+ * ends them at ShutdownWorker (it answers within milliseconds), before cancelling them locally. */
+#define POLL_DRAIN_TIMEOUT (2 * TEMPORAL_SECOND)
 
 static int check_options(const temporal_worker_options *o, const temporal__registry *r) {
   if (!o->task_queue || !o->task_queue[0]) return temporal__error(TEMPORAL_EINVAL, "task_queue is required");
@@ -88,7 +88,7 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
 int temporal_worker_start(temporal_worker *w) {
   if (!w) return temporal__error(TEMPORAL_EINVAL, "worker is NULL");
   if (w->state != TEMPORAL__WORKER_NEW) return temporal__error(TEMPORAL_ESTATE, "the worker was already started");
-  int rc = temporal_client_check_namespace(w->client);
+  int rc = temporal__client_describe_namespace(w->client, &w->namespace_facts);
   if (rc != 0) return rc;
   if ((rc = temporal__cancel_source_new(&w->poll_cancel)) != 0) return rc;
   if ((rc = temporal__heartbeats_new(&w->heartbeats, w)) != 0) return rc;
@@ -114,8 +114,13 @@ int temporal_worker_start(temporal_worker *w) {
 }
 
 void temporal_worker_shutdown(temporal_worker *w) {
-  /* Async-signal-safe: an atomic flag and sem_post only. */
-  if (w && !atomic_exchange(&w->shutdown_requested, true)) sem_post(&w->shutdown_sem);
+  /* Async-signal-safe: clock_gettime, atomics and sem_post only. The time is stored before the flag,
+   * so whoever sees the flag sees when it was asked. */
+  if (!w || atomic_load(&w->shutdown_requested)) return;
+  int64_t now = temporal__monotonic_ns();
+  long long expected = 0;
+  atomic_compare_exchange_strong(&w->shutdown_requested_at, &expected, now);
+  if (!atomic_exchange(&w->shutdown_requested, true)) sem_post(&w->shutdown_sem);
 }
 
 /* Tells the server this worker is going away, so it ends our long polls at once (and does not hand
@@ -132,7 +137,7 @@ static void send_shutdown_worker(temporal_worker *w) {
   req.n_task_queue_types = 1;
   req.task_queue_types = types;
   ProtobufCMessage *resp = NULL;
-  temporal__call_options opts = {.timeout = 5 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_NONE};
+  temporal__call_options opts = {.timeout = 2 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_NONE};
   if (temporal__transport_call(w->transport, "ShutdownWorker", &req.base,
                                &temporal__api__workflowservice__v1__shutdown_worker_response__descriptor, &resp, &opts,
                                NULL) != 0)
@@ -156,23 +161,43 @@ static bool wait_until(temporal_worker *w, bool (*pred)(temporal_worker *), int6
 static bool pollers_done(temporal_worker *w) { return atomic_load(&w->pollers_running) == 0; }
 static bool tasks_done(temporal_worker *w) { return w->in_flight == 0; }
 
-static void stop(temporal_worker *w) {
+/* Running activities learn that the worker is shutting down: the flag their calls read, their
+ * waiters woken, async ones' callbacks posted to the loop, pool children's shared flag. */
+static void announce_shutdown(temporal_worker *w) {
   pthread_mutex_lock(&w->mu);
   atomic_store(&w->is_shutting_down, true);
-  pthread_cond_broadcast(&w->cond); /* wait_for_worker_shutdown */
+  for (temporal__task *t = w->tasks; t; t = t->next) temporal__task_worker_shutdown(t);
+  pthread_cond_broadcast(&w->cond); /* pollers waiting for a slot see the flag */
   pthread_mutex_unlock(&w->mu);
   temporal__ssm_set_worker_shutdown(w->ssm);
+}
+
+/* Ends polling. A server that ends our polls when told (ShutdownWorker) is told, and they come back
+ * empty within milliseconds, so no task it hands out is lost. Any other server would hold them to
+ * their 70 s deadline: they are cancelled here at once (a task in flight to a cancelled poll is
+ * retried by the server after its timeout, as with any lost worker). */
+static void stop_polling(temporal_worker *w) {
+  if (!w->namespace_facts.poll_complete_on_shutdown) temporal__cancel_source_cancel(w->poll_cancel);
   send_shutdown_worker(w);
   pthread_mutex_lock(&w->mu);
-  pthread_cond_broadcast(&w->cond); /* pollers waiting for a slot see the flag */
   bool drained = wait_until(w, pollers_done, temporal__monotonic_ns() + POLL_DRAIN_TIMEOUT);
   pthread_mutex_unlock(&w->mu);
-  if (!drained) temporal__cancel_source_cancel(w->poll_cancel);
+  if (!drained) {
+    TLOG_WARN("the server did not end this worker's polls at shutdown; cancelling them");
+    temporal__cancel_source_cancel(w->poll_cancel);
+  }
   temporal__pollers_join(w);
+}
 
-  /* Running activities get the grace period, then are interrupted with reason worker_shutdown. */
+static void stop(temporal_worker *w) {
+  int64_t asked_at = atomic_load(&w->shutdown_requested_at);
+  announce_shutdown(w);
+  stop_polling(w);
+
+  /* Running activities get the grace period, counted from the shutdown call, then are interrupted
+   * with reason worker_shutdown. */
   pthread_mutex_lock(&w->mu);
-  int64_t grace_end = temporal__monotonic_ns() + w->graceful_shutdown_timeout;
+  int64_t grace_end = asked_at + w->graceful_shutdown_timeout;
   if (w->graceful_shutdown_timeout <= 0 || !wait_until(w, tasks_done, grace_end)) {
     for (temporal__task *t = w->tasks; t; t = t->next) temporal__task_interrupt(t, TEMPORAL__INTERRUPT_SHUTDOWN, NULL);
   }

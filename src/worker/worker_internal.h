@@ -28,14 +28,15 @@ typedef enum temporal__worker_state {
 struct temporal__task {
   temporal_activity activity; /* first: temporal__task_of casts back */
   temporal_worker *worker;
-  atomic_int refs;
+  /* References and "finished" are the activity's (worker/activity_context.h). */
   atomic_uint interrupts;
-  atomic_bool finished;
   temporal__interrupt_hook hook;
+  temporal__interrupt_hook shutdown_hook;
   void *hook_data;
   pthread_mutex_t mu; /* guards cond waits and error_message */
   pthread_cond_t cond;
   char *heartbeat_error; /* why a heartbeat failed, for the final failure */
+  bool heartbeat_error_final; /* ... and retrying cannot help (a size limit): non-retryable */
   char *decode_error;    /* why the input did not decode (args NULL) */
   /* Local timeouts (timeouts.c): monotonic ns; the deadline is fixed at start, the heartbeat time
    * moves with every recorded heartbeat. */
@@ -49,6 +50,7 @@ struct temporal__task {
     temporal_payload **pending;
     size_t pending_count;
     int64_t next_allowed; /* monotonic ns */
+    int64_t last_started; /* when the previous send began (0 = none yet), for the debug log */
     temporal_duration_ns interval;
     temporal__task *next;
   } hb;
@@ -82,6 +84,8 @@ struct temporal_worker {
 
   sem_t shutdown_sem; /* posted by temporal_worker_shutdown: async-signal-safe */
   atomic_bool shutdown_requested;
+  atomic_llong shutdown_requested_at; /* monotonic ns of the shutdown call: the grace counts from it */
+  temporal__namespace_facts namespace_facts; /* read at start */
   atomic_bool is_shutting_down; /* what activities see (is_worker_shutdown) */
   temporal__cancel_source *poll_cancel;
   pthread_t *pollers;
@@ -145,6 +149,7 @@ int temporal__loop_submit(temporal__loop *loop, temporal__task *task);
 /* The worker's `complete` op: finishes the task with the async activity's outcome. */
 int temporal__loop_complete(temporal_activity *activity, temporal_result *result);
 void temporal__loop_cancel_registered(temporal_activity *activity);
+void temporal__loop_worker_shutdown_registered(temporal_activity *activity);
 void temporal__loop_free(temporal__loop *loop);
 
 #endif

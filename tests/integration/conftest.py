@@ -105,6 +105,33 @@ def dev_server() -> str:
         shutil.rmtree(state, ignore_errors=True)
 
 
+@pytest.fixture
+def other_dev_server() -> Callable[..., str]:
+    """start(*devserver_options): a dev server of this test's own, set up differently from the session's
+    (scripts/devserver.sh options, e.g. "--polls-outlive-shutdown"); its target. Stopped at the end."""
+    states = []
+    script = SOURCE_DIR / "scripts" / "devserver.sh"
+
+    def start(*options: str) -> str:
+        state = tempfile.mkdtemp(prefix="temporal-c-it-other-")
+        states.append(state)
+        out = subprocess.run(
+            [str(script), "start", "--dir", state, "--owner", str(os.getpid()), *options],
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+        if out.returncode != 0:
+            log = Path(state, "server.log")
+            pytest.fail(f"could not start a dev server {options}:\n{log.read_text() if log.exists() else '(no log)'}")
+        return out.stdout.strip()
+
+    yield start
+    for state in states:
+        subprocess.run([str(script), "stop", "--dir", state], timeout=60)
+        shutil.rmtree(state, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def loop() -> asyncio.AbstractEventLoop:
     """One event loop for the session: the client and the workflow workers live on it."""
@@ -185,6 +212,19 @@ class CProgram:
                 raise AssertionError(f"exited before printing {wanted!r}:\n{self.describe()}")
             if line.strip() == wanted:
                 return
+
+    def wait_for_prefix(self, prefix: str, timeout: float) -> str:
+        """The first stdout line (so far or to come) that starts with `prefix`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in list(self.stdout):
+                if line.startswith(prefix):
+                    return line
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no line starting {prefix!r} within {timeout} s:\n{self.describe()}")
+            if self.proc.poll() is not None and self.lines.empty():
+                raise AssertionError(f"exited before printing {prefix!r}:\n{self.describe()}")
+            time.sleep(0.05)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int:
         """SIGTERM, then the exit code; SIGKILL (and an AssertionError) when it does not exit."""
@@ -320,17 +360,29 @@ class Env:
 
 
 @pytest.fixture
-def workflow_worker(client: Client, task_queue: str, loop: asyncio.AbstractEventLoop) -> Worker:
+def workflow_workers(client: Client, loop: asyncio.AbstractEventLoop) -> Callable[[str], Worker]:
+    """start(task_queue, on=None): a Python workflow worker (no activities) on that queue, running in
+    the background until the test ends; `on` is another server's client (default: the session's)."""
+    started = []
+
+    def start(queue_name: str, on: Optional[Client] = None) -> Worker:
+        async def make() -> Worker:  # the worker wants a running loop when it is made
+            return Worker(on or client, task_queue=queue_name, workflows=workflows.ALL)
+
+        worker = loop.run_until_complete(make())
+        started.append((worker, loop.create_task(worker.run())))
+        return worker
+
+    yield start
+    for worker, task in started:
+        loop.run_until_complete(asyncio.wait_for(worker.shutdown(), 60))
+        loop.run_until_complete(asyncio.wait_for(task, 60))
+
+
+@pytest.fixture
+def workflow_worker(task_queue: str, workflow_workers: Callable[[str], Worker]) -> Worker:
     """A Python workflow worker (no activities) on the test's task queue, running in the background."""
-
-    async def make() -> Worker:  # the worker wants a running loop when it is made
-        return Worker(client, task_queue=task_queue, workflows=workflows.ALL)
-
-    worker = loop.run_until_complete(make())
-    task = loop.create_task(worker.run())
-    yield worker
-    loop.run_until_complete(asyncio.wait_for(worker.shutdown(), 60))
-    loop.run_until_complete(asyncio.wait_for(task, 60))
+    return workflow_workers(task_queue)
 
 
 @pytest.fixture

@@ -64,6 +64,10 @@ def test_installed_files(installed):
     assert (lib / "libtemporal-c.a").is_file()
     assert any(lib.glob("libtemporal-c.so*"))
     assert (lib / "cmake" / "temporal-c" / "temporal-c-config.cmake").is_file()
+    # The licence travels with the library.
+    installed_license = installed / "share" / "licenses" / "temporal-c" / "LICENSE"
+    assert installed_license.read_text() == (SOURCE_DIR / "LICENSE").read_text()
+    assert "MIT License" in installed_license.read_text()
 
 
 HELLO = SOURCE_DIR / "examples" / "hello"

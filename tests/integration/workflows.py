@@ -8,6 +8,7 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from temporalio.api.common.v1 import Payload
@@ -26,6 +27,8 @@ def _describe_activity_error(err: ActivityError) -> dict:
         described["type"] = cause.type
         described["non_retryable"] = cause.non_retryable
         described["details"] = list(cause.details)
+    if isinstance(cause, TemporalTimeoutError):
+        described["timeout_type"] = cause.type.name if cause.type is not None else None
     return described
 
 
@@ -35,7 +38,7 @@ class RunActivity:
 
     The request: {"activity": name, "args": [...], "raw_args": [{"encoding", "data"}...] (sent as
     payloads exactly as given, bypassing the converter), "max_attempts": n (default 1),
-    "start_to_close_seconds": s}. Returns {"result": value} or {"error": {...}} when the activity
+    "start_to_close_seconds": s, "heartbeat_timeout_seconds": s (default none), "activity_id"}. Returns {"result": value} or {"error": {...}} when the activity
     failed: the ActivityError caught here, with its cause (the error raised in C).
     """
 
@@ -55,8 +58,14 @@ class RunActivity:
             result = await workflow.execute_activity(
                 request["activity"],
                 args=args,
+                activity_id=request.get("activity_id"),
                 start_to_close_timeout=timedelta(
                     seconds=request.get("start_to_close_seconds", 30)
+                ),
+                heartbeat_timeout=(
+                    timedelta(seconds=request["heartbeat_timeout_seconds"])
+                    if "heartbeat_timeout_seconds" in request
+                    else None
                 ),
                 retry_policy=RetryPolicy(
                     initial_interval=timedelta(milliseconds=100),

@@ -205,7 +205,11 @@ TEST(args_missing_index) {
   CHECK_STR_EQ("argument 0 requested but the activity received 0 argument(s)", temporal_error_last());
   temporal__args_free(args);
   CHECK_EQ_INT(0, temporal_args_count(NULL));
-  CHECK_EQ_INT(TEMPORAL_ENOTFOUND, temporal_args_get_string(NULL, NULL, 0));
+  /* NULL outputs and args are refused with a message, never "succeed". */
+  const char *str = "untouched";
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_string(&str, NULL, 0));
+  CHECK_CONTAINS(temporal_error_last(), "args is NULL");
+  CHECK_STR_EQ("untouched", str);
 
   Temporal__Api__Common__V1__Payloads *list = new_list();
   add_json(list, "1");
@@ -256,11 +260,42 @@ TEST(args_int_edges) {
   CHECK_EQ_INT(TEMPORAL_ETYPE, temporal_args_get_int(&i, args, 5));
   CHECK_EQ_INT(0, temporal_args_get_int(&i, args, 6));
   CHECK(i == INT64_MIN);
-  /* Beyond int64 it decodes (as a real) and is a clear type error for get_int, a number for get_real. */
-  CHECK_EQ_INT(TEMPORAL_ETYPE, temporal_args_get_int(&i, args, 7));
+  /* Beyond int64 the argument is kept (the attempt does not fail) but no getter reads it inexactly:
+   * each says why, and the raw payload has the exact digits. */
   double d = 0;
-  CHECK_EQ_INT(0, temporal_args_get_real(&d, args, 7));
-  CHECK(d > 1e29);
+  json_t *j = NULL;
+  CHECK_EQ_INT(TEMPORAL_ERANGE, temporal_args_get_int(&i, args, 7));
+  CHECK_CONTAINS(temporal_error_last(), "argument 7: expected integer, got a number that cannot be read exactly");
+  CHECK_CONTAINS(temporal_error_last(), "temporal_args_get_payload");
+  CHECK_EQ_INT(TEMPORAL_ERANGE, temporal_args_get_real(&d, args, 7));
+  CHECK_EQ_INT(TEMPORAL_ERANGE, temporal_args_get_json(&j, args, 7));
+  CHECK(j == NULL);
+  const temporal_payload *raw = NULL;
+  CHECK_EQ_INT(0, temporal_args_get_payload(&raw, args, 7));
+  size_t len = 0;
+  const uint8_t *text = temporal_payload_data(raw, &len);
+  CHECK_EQ_INT(30, len);
+  CHECK(memcmp(text, "123456789012345678901234567890", 30) == 0);
+  CHECK(!temporal_args_is_null(args, 7));
+  temporal__args_free(args);
+}
+
+TEST(args_null_outputs_are_refused) {
+  temporal_args *args = sample_args();
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_string(NULL, args, A_STRING));
+  CHECK_STR_EQ("temporal_args_get_string: out is NULL", temporal_error_last());
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_int(NULL, args, 0));
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_real(NULL, args, 0));
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_bool(NULL, args, A_FALSE));
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_json(NULL, args, 0));
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_payload(NULL, args, 0));
+  const uint8_t *bytes = NULL;
+  size_t len = 0;
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_bytes(NULL, &len, args, A_BYTES));
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_args_get_bytes(&bytes, NULL, args, A_BYTES));
+  CHECK_CONTAINS(temporal_error_last(), "len_out is NULL");
+  CHECK(bytes == NULL);
+  CHECK_EQ_INT(0, temporal_args_get_bytes(&bytes, &len, args, A_BYTES));
   temporal__args_free(args);
 }
 

@@ -165,11 +165,11 @@ TEST(ssm_wait_for_cancelled_times_out_then_wakes_across_processes) {
   pid_t pid = fork();
   if (pid == 0) {
     int64_t t0 = temporal__monotonic_ns();
-    if (temporal__ssm_slot_wait(m, slot, gen, 100 * TEMPORAL_MS) != TEMPORAL_ETIMEDOUT) _exit(1);
+    if (temporal__ssm_slot_wait(m, slot, gen, 100 * TEMPORAL_MS, NULL) != TEMPORAL_ETIMEDOUT) _exit(1);
     int64_t waited = temporal__monotonic_ns() - t0;
     if (waited < 100 * TEMPORAL_MS || waited > 2 * TEMPORAL_SECOND) _exit(2);
     /* The parent interrupts ~300 ms after the fork: wake well before the 10 s limit. */
-    if (temporal__ssm_slot_wait(m, slot, gen, 10 * TEMPORAL_SECOND) != 0) _exit(3);
+    if (temporal__ssm_slot_wait(m, slot, gen, 10 * TEMPORAL_SECOND, NULL) != 0) _exit(3);
     if (temporal__monotonic_ns() - t0 > 5 * TEMPORAL_SECOND) _exit(4);
     _exit(0);
   }
@@ -186,7 +186,7 @@ TEST(ssm_release_ends_waits_and_stale_writes) {
   CHECK_EQ_INT(0, temporal__ssm_slot_acquire(m, fake_task(1), &slot));
   uint32_t gen = temporal__ssm_slot_generation(m, slot);
   pid_t pid = fork();
-  if (pid == 0) _exit(temporal__ssm_slot_wait(m, slot, gen, 0) == 0 ? 0 : 1); /* no limit */
+  if (pid == 0) _exit(temporal__ssm_slot_wait(m, slot, gen, 0, NULL) == 0 ? 0 : 1); /* no limit */
   temporal__sleep_ns(100 * TEMPORAL_MS);
   temporal__ssm_slot_release(m, slot);
   CHECK_EQ_INT(0, wait_child(pid));
@@ -306,7 +306,7 @@ TEST(ssm_interrupt_hook_reaches_only_the_task_that_holds_the_slot) {
   uint32_t slot;
   CHECK_EQ_INT(0, temporal__ssm_slot_acquire(m, fake_task(1), &slot));
   void *hook_data = temporal__ssm_hook_data(m, slot);
-  temporal__ssm_slot_set_listener(m, slot, listener, &heard);
+  temporal__ssm_slot_set_listener(m, slot, listener, NULL, &heard);
   temporal__ssm_interrupt_hook(fake_task(1), TEMPORAL__INTERRUPT_CANCEL, hook_data);
   CHECK_EQ_INT(1, heard.calls);
   CHECK_EQ_INT(TEMPORAL__INTERRUPT_CANCEL, heard.reasons);
@@ -426,8 +426,8 @@ TEST(ssm_worker_shutdown_reaches_children_and_resets_on_attach) {
   CHECK(!temporal__ssm_worker_shutdown(m));
   pid_t pid = fork();
   if (pid == 0) {
-    if (temporal__ssm_wait_worker_shutdown(m, 50 * TEMPORAL_MS) != TEMPORAL_ETIMEDOUT) _exit(1);
-    if (temporal__ssm_wait_worker_shutdown(m, 10 * TEMPORAL_SECOND) != 0) _exit(2);
+    if (temporal__ssm_wait_worker_shutdown(m, 50 * TEMPORAL_MS, NULL) != TEMPORAL_ETIMEDOUT) _exit(1);
+    if (temporal__ssm_wait_worker_shutdown(m, 10 * TEMPORAL_SECOND, NULL) != 0) _exit(2);
     _exit(temporal__ssm_worker_shutdown(m) ? 0 : 3);
   }
   temporal__sleep_ns(200 * TEMPORAL_MS);

@@ -4,6 +4,7 @@
  *
  *   kinds_worker --target HOST:PORT --task-queue Q [--executor thread|process|custom|none]
  *                [--no-ssm] [--slots N] [--threads N] [--processes N]
+ * --threads sizes the thread pool, or the custom executor (1 by default).
  *
  * Prints READY once polling. Exit codes: 0 after a clean shutdown (SIGTERM), 2 when the worker is
  * refused at creation (the message on stderr), 3 when it cannot start. */
@@ -121,6 +122,114 @@ static temporal_result *pid_activity(temporal_activity *activity, const temporal
 
 static temporal_result *noop_activity(temporal_activity *activity, const temporal_args *args) { return NULL; }
 
+/* Heartbeats {"n": 1, 2, ...} every `period_ms` for `total_ms`, then returns {"beats": n}. Stops early
+ * (ends as cancelled) when asked to. */
+static temporal_result *steady_heartbeat_activity(temporal_activity *activity, const temporal_args *args) {
+  int64_t period_ms = 500, total_ms = 5000;
+  temporal_args_get_int(&period_ms, args, 0);
+  temporal_args_get_int(&total_ms, args, 1);
+  int64_t beats = 0;
+  for (int64_t elapsed = 0; elapsed < total_ms; elapsed += period_ms) {
+    json_t *detail = json_pack("{s:I}", "n", (json_int_t)++beats);
+    int rc = temporal_activity_heartbeat_json(activity, detail);
+    json_decref(detail);
+    if (rc == TEMPORAL_ECANCELLED) return temporal_result_cancelled();
+    if (temporal_activity_wait_for_cancelled(activity, period_ms * TEMPORAL_MS) == 0) return temporal_result_cancelled();
+  }
+  return temporal_result_json(json_pack("{s:I}", "beats", (json_int_t)beats));
+}
+
+/* Heartbeats once, then goes quiet for `quiet_ms` (the server must time it out if that is longer than
+ * the heartbeat timeout), then returns "quiet". */
+static temporal_result *heartbeat_once_activity(temporal_activity *activity, const temporal_args *args) {
+  int64_t quiet_ms = 5000;
+  temporal_args_get_int(&quiet_ms, args, 0);
+  temporal_activity_heartbeat_json(activity, NULL);
+  if (temporal_activity_wait_for_cancelled(activity, quiet_ms * TEMPORAL_MS) == 0) return temporal_result_cancelled();
+  return temporal_result_string("quiet");
+}
+
+/* Returns a string of `size` bytes ("xxx..."): a result of about that size. */
+static temporal_result *big_result_activity(temporal_activity *activity, const temporal_args *args) {
+  int64_t size = 0;
+  if (temporal_args_get_int(&size, args, 0) != 0 || size < 0) return temporal_result_from_code(TEMPORAL_EINVAL);
+  char *text = malloc((size_t)size + 1);
+  memset(text, 'x', (size_t)size);
+  text[size] = '\0';
+  temporal_result *r = temporal_result_string(text);
+  free(text);
+  return r;
+}
+
+/* Heartbeats a string of `size` bytes, prints "BIG_HEARTBEAT <activity id> <rc>", then waits to be
+ * told to stop (ends cancelled) for at most 10 s. */
+static temporal_result *big_heartbeat_activity(temporal_activity *activity, const temporal_args *args) {
+  int64_t size = 0;
+  if (temporal_args_get_int(&size, args, 0) != 0 || size < 0) return temporal_result_from_code(TEMPORAL_EINVAL);
+  char *text = malloc((size_t)size + 1);
+  memset(text, 'x', (size_t)size);
+  text[size] = '\0';
+  json_t *detail = json_string(text);
+  free(text);
+  int rc = temporal_activity_heartbeat_json(activity, detail);
+  json_decref(detail);
+  printf("BIG_HEARTBEAT %s %d\n", temporal_activity_get_info(activity)->activity_id, rc);
+  fflush(stdout);
+  if (temporal_activity_wait_for_cancelled(activity, 10 * TEMPORAL_SECOND) == 0) return temporal_result_cancelled();
+  return temporal_result_string("not stopped");
+}
+
+/* A thread that outlives its activity: it holds a reference taken while the activity ran, and
+ * heartbeats every 10 ms for `ms` whatever happens. Once done it prints
+ *   STRAY <activity id> calls=<n> ok=<n> estate=<n> other=<n> then_ok=<n> cancelled=<0|1>
+ *         wait=<rc> shutdown_wait=<rc> info=<activity id as read at the end>
+ * where then_ok counts successes after the first TEMPORAL_ESTATE (must be 0), and drops its reference. */
+typedef struct stray {
+  temporal_activity *activity;
+  int64_t ms;
+} stray;
+
+static void *stray_thread(void *arg) {
+  stray *st = arg;
+  temporal_activity *a = st->activity;
+  int calls = 0, ok = 0, estate = 0, other = 0, then_ok = 0;
+  for (int64_t t = 0; t < st->ms; t += 10, calls++) {
+    int rc = temporal_activity_heartbeat_json(a, NULL);
+    if (rc == 0 && estate) then_ok++;
+    if (rc == 0) ok++;
+    else if (rc == TEMPORAL_ESTATE) estate++;
+    else other++;
+    struct timespec ts = {0, 10 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  int wait_rc = temporal_activity_wait_for_cancelled(a, TEMPORAL_SECOND);
+  int shutdown_rc = temporal_activity_wait_for_worker_shutdown(a, TEMPORAL_SECOND);
+  printf("STRAY %s calls=%d ok=%d estate=%d other=%d then_ok=%d cancelled=%d wait=%d shutdown_wait=%d info=%s\n",
+         temporal_activity_get_info(a)->activity_id, calls, ok, estate, other, then_ok,
+         (int)temporal_activity_is_cancelled(a), wait_rc, shutdown_rc, temporal_activity_get_info(a)->activity_id);
+  fflush(stdout);
+  temporal_activity_unref(a);
+  free(st);
+  return NULL;
+}
+
+static void start_stray(temporal_activity *activity, int64_t ms) {
+  stray *st = malloc(sizeof *st);
+  st->activity = temporal_activity_ref(activity);
+  st->ms = ms;
+  pthread_t th;
+  pthread_create(&th, NULL, stray_thread, st);
+  pthread_detach(th);
+}
+
+/* Starts a stray thread (heartbeating for `ms`, 1000 by default) and returns at once. */
+static temporal_result *stray_thread_activity(temporal_activity *activity, const temporal_args *args) {
+  int64_t ms = 1000;
+  temporal_args_get_int(&ms, args, 0);
+  start_stray(activity, ms);
+  return temporal_result_string("returned");
+}
+
 /* ---- async activities ------------------------------------------------------------------------- */
 
 typedef struct async_state {
@@ -203,6 +312,53 @@ static void wait_for_cancel_async(temporal_activity *activity, const temporal_ar
   temporal_activity_on_cancel(activity, on_cancel, s);
 }
 
+/* Starts a stray thread, completes at once, then heartbeats: prints "AFTER_COMPLETE <rc>". */
+static void stray_thread_async(temporal_activity *activity, const temporal_args *args) {
+  int64_t ms = 1000;
+  temporal_args_get_int(&ms, args, 0);
+  start_stray(activity, ms);
+  temporal_activity_ref(activity); /* this function's own use after complete */
+  temporal_activity_complete(activity, temporal_result_string("returned"));
+  int rc = temporal_activity_heartbeat_json(activity, NULL);
+  printf("AFTER_COMPLETE %s %d\n", temporal_activity_get_info(activity)->activity_id, rc);
+  fflush(stdout);
+  temporal_activity_unref(activity);
+}
+
+typedef struct steady_state {
+  async_state base; /* first: the timer callbacks cast */
+  int64_t beats, left;
+} steady_state;
+
+static void on_steady_tick(uv_timer_t *t) {
+  steady_state *s = t->data;
+  if (s->left-- <= 0) {
+    finish(&s->base, temporal_result_json(json_pack("{s:I}", "beats", (json_int_t)s->beats)));
+    return;
+  }
+  json_t *detail = json_pack("{s:I}", "n", (json_int_t)++s->beats);
+  temporal_activity_heartbeat_json(s->base.activity, detail);
+  json_decref(detail);
+}
+
+static void on_steady_cancel(temporal_activity *activity, void *data) {
+  finish(data, temporal_result_cancelled());
+}
+
+/* The async form of steady_heartbeat_activity: a repeating timer on the loop. */
+static void steady_heartbeat_async(temporal_activity *activity, const temporal_args *args) {
+  int64_t period_ms = 500, total_ms = 5000;
+  temporal_args_get_int(&period_ms, args, 0);
+  temporal_args_get_int(&total_ms, args, 1);
+  steady_state *s = calloc(1, sizeof *s);
+  s->base.activity = activity;
+  s->left = total_ms / period_ms;
+  uv_timer_init(temporal_activity_loop(activity), &s->base.timer);
+  s->base.timer.data = s;
+  uv_timer_start(&s->base.timer, on_steady_tick, 0, (uint64_t)period_ms);
+  temporal_activity_on_cancel(activity, on_steady_cancel, s);
+}
+
 static const temporal_activity_definition activities[] = {
     TEMPORAL_ACTIVITY_DEFN(say_hello_activity),
     TEMPORAL_ACTIVITY_DEFN(fail_activity),
@@ -212,13 +368,20 @@ static const temporal_activity_definition activities[] = {
     TEMPORAL_ACTIVITY_DEFN(crash_once_activity),
     TEMPORAL_ACTIVITY_DEFN(pid_activity),
     TEMPORAL_ACTIVITY_DEFN(noop_activity),
+    TEMPORAL_ACTIVITY_DEFN(steady_heartbeat_activity),
+    TEMPORAL_ACTIVITY_DEFN(heartbeat_once_activity),
+    TEMPORAL_ACTIVITY_DEFN(steady_heartbeat_async),
+    TEMPORAL_ACTIVITY_DEFN(stray_thread_activity),
+    TEMPORAL_ACTIVITY_DEFN(big_result_activity),
+    TEMPORAL_ACTIVITY_DEFN(big_heartbeat_activity),
+    TEMPORAL_ACTIVITY_DEFN(stray_thread_async),
     TEMPORAL_ACTIVITY_DEFN(say_hello_async),
     TEMPORAL_ACTIVITY_DEFN(fail_async),
     TEMPORAL_ACTIVITY_DEFN(sleep_async),
     TEMPORAL_ACTIVITY_DEFN(wait_for_cancel_async),
 };
 
-/* ---- a user-written executor: one thread of its own running serialized jobs ------------------- */
+/* ---- a user-written executor: threads of its own running serialized jobs ---------------------- */
 
 typedef struct custom_job {
   temporal_executor_job *job;
@@ -231,7 +394,8 @@ typedef struct custom_executor {
   pthread_cond_t cond;
   custom_job *head, *tail;
   bool stop;
-  pthread_t thread;
+  unsigned int thread_count;
+  pthread_t threads[16];
 } custom_executor;
 
 static void *custom_thread(void *arg) {
@@ -279,9 +443,9 @@ static void custom_shutdown(void *self) {
   custom_executor *ce = self;
   pthread_mutex_lock(&ce->mu);
   ce->stop = true;
-  pthread_cond_signal(&ce->cond);
+  pthread_cond_broadcast(&ce->cond);
   pthread_mutex_unlock(&ce->mu);
-  pthread_join(ce->thread, NULL);
+  for (unsigned int i = 0; i < ce->thread_count; i++) pthread_join(ce->threads[i], NULL);
   pthread_mutex_destroy(&ce->mu);
   pthread_cond_destroy(&ce->cond);
   free(ce);
@@ -290,12 +454,14 @@ static void custom_shutdown(void *self) {
 static const temporal_executor_vtable custom_vtable = {TEMPORAL_EXECUTOR_VTABLE_VERSION, custom_submit,
                                                        custom_shutdown};
 
-static int custom_executor_new(temporal_executor **out, temporal_shared_state_manager *manager) {
+/* `threads` (1..16) threads of its own take jobs from one queue. */
+static int custom_executor_new(temporal_executor **out, temporal_shared_state_manager *manager, unsigned int threads) {
   custom_executor *ce = calloc(1, sizeof *ce);
   ce->manager = manager;
   pthread_mutex_init(&ce->mu, NULL);
   pthread_cond_init(&ce->cond, NULL);
-  pthread_create(&ce->thread, NULL, custom_thread, ce);
+  ce->thread_count = threads < 1 ? 1 : threads > 16 ? 16 : threads;
+  for (unsigned int i = 0; i < ce->thread_count; i++) pthread_create(&ce->threads[i], NULL, custom_thread, ce);
   return temporal_executor_new_custom(out, &custom_vtable, ce);
 }
 
@@ -346,7 +512,7 @@ int main(int argc, char **argv) {
     to.threads = threads;
     rc = temporal_thread_pool_executor_new(&executor, &to);
   } else if (rc == 0 && !strcmp(executor_kind, "custom")) {
-    rc = custom_executor_new(&executor, ssm);
+    rc = custom_executor_new(&executor, ssm, threads ? threads : 1);
   }
   if (rc != 0) {
     fprintf(stderr, "executor: %s\n", temporal_error_last());
