@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -660,6 +661,61 @@ TEST(pool_cancellation_reaches_the_child_activity) {
   free(job);
   temporal_executor_free(ex);
   temporal__ssm_detach(m);
+  temporal_shared_state_manager_free(m);
+}
+
+/* An interrupt racing the finish of its job, over and over, on two threads: the slot listener's
+ * reference keeps the job alive until the slot is released, so neither side touches freed memory
+ * (ASan) or destroys a lock the other holds (TSan). */
+static void race_done(void *data, const uint8_t *result, size_t len, const char *reason) {
+  (void)result, (void)len, (void)reason;
+  atomic_fetch_add((atomic_int *)data, 1);
+}
+
+typedef struct race_side {
+  temporal_shared_state_manager *manager;
+  uint32_t slot;
+  temporal_executor_job *job;
+  atomic_int *go;
+} race_side;
+
+static void *race_interrupt(void *arg) {
+  race_side *r = arg;
+  while (!atomic_load(r->go)) {
+  }
+  temporal__ssm_interrupt_hook((temporal__task *)(void *)&marker, TEMPORAL__INTERRUPT_CANCEL,
+                               temporal__ssm_hook_data(r->manager, r->slot));
+  return NULL;
+}
+
+static void *race_finish(void *arg) {
+  race_side *r = arg;
+  while (!atomic_load(r->go)) {
+  }
+  temporal_executor_job_finish(r->job, (const uint8_t *)"x", 1);
+  return NULL;
+}
+
+TEST(job_interrupt_racing_its_finish_is_safe) {
+  temporal_shared_state_manager *m = new_manager(1, 0);
+  atomic_int finished = 0;
+  for (int i = 0; i < 300; i++) {
+    uint32_t slot;
+    CHECK_EQ_INT(0, temporal__ssm_slot_acquire(m, (temporal__task *)(void *)&marker, &slot));
+    temporal_executor_job *job = NULL;
+    CHECK_EQ_INT(0, temporal__job_new_raw(&job, (const uint8_t *)"j", 1, race_done, &finished));
+    temporal__job_listen(job, m, slot);
+    atomic_int go = 0;
+    race_side side = {.manager = m, .slot = slot, .job = job, .go = &go};
+    pthread_t a, b;
+    pthread_create(&a, NULL, race_interrupt, &side);
+    pthread_create(&b, NULL, race_finish, &side);
+    atomic_store(&go, 1);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    temporal__ssm_slot_release(m, slot); /* drops the listener's reference: the job is freed here or before */
+  }
+  CHECK_EQ_INT(300, atomic_load(&finished));
   temporal_shared_state_manager_free(m);
 }
 

@@ -3,11 +3,13 @@
  * below: the "other" case through <temporal/sys/executor.h>).
  *
  *   kinds_worker --target HOST:PORT --task-queue Q [--executor thread|process|custom|none]
- *                [--no-ssm] [--slots N] [--threads N] [--processes N]
+ *                [--no-ssm] [--slots N] [--threads N] [--processes N] [--user-loop]
+ *                [--graceful-shutdown-ms N] [--kill-grace-ms N (process pool; 2000)]
  * --threads sizes the thread pool, or the custom executor (1 by default).
  *
- * Prints READY once polling. Exit codes: 0 after a clean shutdown (SIGTERM), 2 when the worker is
- * refused at creation (the message on stderr), 3 when it cannot start. */
+ * Prints READY once polling, and STOPPED <CLOCK_MONOTONIC ms> when temporal_worker_wait returned.
+ * Exit codes: 0 after a clean shutdown (SIGTERM), 2 when the worker is refused at creation (the
+ * message on stderr), 3 when it cannot start. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -147,6 +149,45 @@ static temporal_result *heartbeat_once_activity(temporal_activity *activity, con
   temporal_activity_heartbeat_json(activity, NULL);
   if (temporal_activity_wait_for_cancelled(activity, quiet_ms * TEMPORAL_MS) == 0) return temporal_result_cancelled();
   return temporal_result_string("quiet");
+}
+
+/* CLOCK_MONOTONIC in ms: the clock Python's time.monotonic() reads, so tests can set these times
+ * against the moment they sent SIGTERM. */
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say_at(const char *tag, const temporal_activity *activity) {
+  temporal_cancellation_details d = temporal_activity_cancellation_details(activity);
+  printf("%s %s %lld cancel=%d shutdown=%d timed_out=%d\n", tag, temporal_activity_get_info(activity)->activity_id,
+         mono_ms(), d.cancel_requested, d.worker_shutdown, d.timed_out);
+  fflush(stdout);
+}
+
+/* Runs until interrupted (at most 120 s), saying "SHUTDOWN_SEEN <id> <mono ms> ..." when it learns
+ * that the worker is shutting down and "INTERRUPTED <id> <mono ms> ..." when it is asked to stop;
+ * then ignores that for `ignore_ms` (0 by default) and ends cancelled. */
+static temporal_result *shutdown_watch_activity(temporal_activity *activity, const temporal_args *args) {
+  int64_t ignore_ms = 0;
+  temporal_args_get_int(&ignore_ms, args, 0);
+  bool seen = false;
+  for (int i = 0; i < 12000; i++) {
+    if (!seen && temporal_activity_is_worker_shutdown(activity)) {
+      seen = true;
+      say_at("SHUTDOWN_SEEN", activity);
+    }
+    if (temporal_activity_wait_for_cancelled(activity, 10 * TEMPORAL_MS) == 0) {
+      say_at("INTERRUPTED", activity);
+      if (ignore_ms > 0) {
+        struct timespec ts = {ignore_ms / 1000, (ignore_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+      }
+      return temporal_result_cancelled();
+    }
+  }
+  return temporal_result_string("never interrupted");
 }
 
 /* Returns a string of `size` bytes ("xxx..."): a result of about that size. */
@@ -325,6 +366,21 @@ static void stray_thread_async(temporal_activity *activity, const temporal_args 
   temporal_activity_unref(activity);
 }
 
+/* The async form of shutdown_watch_activity: the worker-shutdown and cancel callbacks on the loop. */
+static void on_watch_shutdown(temporal_activity *activity, void *data) {
+  say_at("SHUTDOWN_SEEN", activity);
+}
+
+static void on_watch_cancel(temporal_activity *activity, void *data) {
+  say_at("INTERRUPTED", activity);
+  temporal_activity_complete(activity, temporal_result_cancelled());
+}
+
+static void shutdown_watch_async(temporal_activity *activity, const temporal_args *args) {
+  temporal_activity_on_worker_shutdown(activity, on_watch_shutdown, NULL);
+  temporal_activity_on_cancel(activity, on_watch_cancel, NULL);
+}
+
 typedef struct steady_state {
   async_state base; /* first: the timer callbacks cast */
   int64_t beats, left;
@@ -373,6 +429,8 @@ static const temporal_activity_definition activities[] = {
     TEMPORAL_ACTIVITY_DEFN(steady_heartbeat_async),
     TEMPORAL_ACTIVITY_DEFN(stray_thread_activity),
     TEMPORAL_ACTIVITY_DEFN(big_result_activity),
+    TEMPORAL_ACTIVITY_DEFN(shutdown_watch_activity),
+    TEMPORAL_ACTIVITY_DEFN(shutdown_watch_async),
     TEMPORAL_ACTIVITY_DEFN(big_heartbeat_activity),
     TEMPORAL_ACTIVITY_DEFN(stray_thread_async),
     TEMPORAL_ACTIVITY_DEFN(say_hello_async),
@@ -476,6 +534,7 @@ int main(int argc, char **argv) {
   const char *target = "127.0.0.1:7233", *task_queue = NULL, *executor_kind = "thread";
   bool no_ssm = false, user_loop = false;
   unsigned int slots = 0, threads = 0, processes = 2;
+  long long grace_ms = 0, kill_grace_ms = 2000;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
     if (!strcmp(a, "--target")) target = v, i++;
@@ -484,6 +543,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--slots")) slots = (unsigned)atoi(v), i++;
     else if (!strcmp(a, "--threads")) threads = (unsigned)atoi(v), i++;
     else if (!strcmp(a, "--processes")) processes = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--graceful-shutdown-ms")) grace_ms = atoll(v), i++;
+    else if (!strcmp(a, "--kill-grace-ms")) kill_grace_ms = atoll(v), i++;
     else if (!strcmp(a, "--no-ssm")) no_ssm = true;
     else if (!strcmp(a, "--user-loop")) user_loop = true;
     else {
@@ -505,7 +566,7 @@ int main(int argc, char **argv) {
   if (rc == 0 && !strcmp(executor_kind, "process")) {
     temporal_process_pool_options po = TEMPORAL_PROCESS_POOL_OPTIONS_INIT;
     po.processes = processes;
-    po.kill_grace = 2 * TEMPORAL_SECOND;
+    po.kill_grace = kill_grace_ms * TEMPORAL_MS;
     rc = temporal_process_pool_executor_new(&executor, ssm, &po);
   } else if (rc == 0 && !strcmp(executor_kind, "thread")) {
     temporal_thread_pool_options to = TEMPORAL_THREAD_POOL_OPTIONS_INIT;
@@ -533,6 +594,7 @@ int main(int argc, char **argv) {
   wo.activity_executor = executor;
   wo.shared_state_manager = no_ssm ? NULL : ssm;
   wo.max_concurrent_activities = slots;
+  wo.graceful_shutdown_timeout = grace_ms * TEMPORAL_MS;
   /* --user-loop: async activities run on a loop this program owns and runs (on a thread of its own
    * here); the worker only adds its handle to it. */
   uv_loop_t loop;
@@ -555,6 +617,8 @@ int main(int argc, char **argv) {
     printf("READY\n");
     fflush(stdout);
     temporal_worker_wait(worker); /* not on the loop's thread: it waits for activities on the loop */
+    printf("STOPPED %lld\n", mono_ms());
+    fflush(stdout);
   }
   temporal_worker_free(worker);
   if (user_loop) {
