@@ -62,15 +62,6 @@ static void fill_info(temporal_activity *a) {
   info->is_local = false;
 }
 
-void temporal__activity_init_empty(temporal_activity *a, const temporal__activity_ops *ops) {
-  memset(a, 0, sizeof *a);
-  a->ops = ops;
-  atomic_init(&a->refs, 1);
-  atomic_init(&a->finished, false);
-  pthread_mutex_init(&a->life_mu, NULL);
-  temporal__cond_init(&a->life_cond);
-}
-
 int temporal__activity_init(temporal_activity *a, const temporal__activity_ops *ops,
                             Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *task,
                             const char *namespace_, const char *task_queue) {
@@ -102,102 +93,6 @@ void temporal__activity_destroy(temporal_activity *a) {
   memset(a, 0, sizeof *a);
 }
 
-/* ---- Lifetime ----------------------------------------------------------------------------------
- * A user thread may outlive the activity it was handed (a helper that heartbeats, a late callback).
- * It holds a reference, so the memory stays; and every context call first checks `finished` and
- * counts itself in `calls` under the same lock, so the owner, which marks the activity finished and
- * then waits for `calls` to drain before tearing its own state down, is never reached by a late
- * call. */
-
-void temporal__activity_ref(temporal_activity *a) { atomic_fetch_add(&a->refs, 1); }
-
-void temporal__activity_unref(temporal_activity *a) {
-  if (a && atomic_fetch_sub(&a->refs, 1) == 1) a->ops->destroy(a);
-}
-
-/* Interrupt bits through the ops, for runtimes that only answer is_cancelled. */
-static unsigned int interrupts_of(const temporal_activity *a) {
-  if (a->ops->interrupts) return a->ops->interrupts(a);
-  return a->ops->is_cancelled(a) ? TEMPORAL__INTERRUPT_CANCEL : 0;
-}
-
-bool temporal__activity_mark_finished(temporal_activity *a) {
-  /* Read through the ops while they may still run: what a late caller will be told. */
-  unsigned int bits = interrupts_of(a);
-  bool down = a->ops->is_worker_shutdown && a->ops->is_worker_shutdown(a);
-  pthread_mutex_lock(&a->life_mu);
-  bool first = !atomic_load(&a->finished);
-  if (first) {
-    a->final_interrupts = bits;
-    a->final_worker_shutdown = down;
-    atomic_store(&a->finished, true);
-  }
-  pthread_mutex_unlock(&a->life_mu);
-  if (first && a->ops->wake_waiters) a->ops->wake_waiters(a);
-  return first;
-}
-
-bool temporal__activity_is_finished(const temporal_activity *a) { return atomic_load(&a->finished); }
-
-void temporal__activity_wait_calls(temporal_activity *a) {
-  pthread_mutex_lock(&a->life_mu);
-  while (a->calls) pthread_cond_wait(&a->life_cond, &a->life_mu);
-  pthread_mutex_unlock(&a->life_mu);
-}
-
-/* Every context call that may reach the owner runs between enter (false: the activity finished, do
- * not touch the owner) and leave. */
-static bool enter(const temporal_activity *ca) {
-  temporal_activity *a = (temporal_activity *)ca;
-  if (atomic_load(&a->finished)) return false;
-  pthread_mutex_lock(&a->life_mu);
-  bool live = !atomic_load(&a->finished);
-  if (live) a->calls++;
-  pthread_mutex_unlock(&a->life_mu);
-  return live;
-}
-
-static void leave(const temporal_activity *ca) {
-  temporal_activity *a = (temporal_activity *)ca;
-  pthread_mutex_lock(&a->life_mu);
-  if (--a->calls == 0) pthread_cond_broadcast(&a->life_cond);
-  pthread_mutex_unlock(&a->life_mu);
-}
-
-static int finished_error(const temporal_activity *a, const char *call) {
-  return temporal__error(TEMPORAL_ESTATE, "%s: activity %s has already finished", call, a->info.activity_id);
-}
-
-/* The final snapshot, read after finished: written before it under life_mu, never again. */
-static unsigned int final_interrupts(const temporal_activity *ca) {
-  temporal_activity *a = (temporal_activity *)ca;
-  pthread_mutex_lock(&a->life_mu);
-  unsigned int bits = a->final_interrupts;
-  pthread_mutex_unlock(&a->life_mu);
-  return bits;
-}
-
-static bool final_worker_shutdown(const temporal_activity *ca) {
-  temporal_activity *a = (temporal_activity *)ca;
-  pthread_mutex_lock(&a->life_mu);
-  bool down = a->final_worker_shutdown;
-  pthread_mutex_unlock(&a->life_mu);
-  return down;
-}
-
-temporal_result *temporal__decode_failure(const char *why) {
-  temporal_application_error *err = NULL, *cause = NULL;
-  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0)
-    return temporal_result_errorf(NULL, "Failed decoding arguments");
-  if (temporal_application_error_new(&cause, "DecodeError", why) == 0) temporal_application_error_set_cause(err, cause);
-  return temporal_result_error(err);
-}
-
-temporal_result *temporal__activity_call_sync(temporal_activity *a) {
-  temporal_result *r = a->defn.sync_fn(a, a->args);
-  return r ? r : temporal_result_none();
-}
-
 /* ---- Public context calls -------------------------------------------------------------------- */
 
 temporal_activity *temporal_activity_ref(temporal_activity *activity) {
@@ -223,13 +118,13 @@ int temporal_activity_heartbeat(temporal_activity *activity, const temporal_payl
   if (count && !details) return temporal__error(TEMPORAL_EINVAL, "heartbeat: details is NULL with a count of %zu", count);
   for (size_t i = 0; i < count; i++)
     if (!details[i]) return temporal__error(TEMPORAL_EINVAL, "heartbeat: detail %zu of %zu is NULL", i, count);
-  if (!enter(activity)) return finished_error(activity, "heartbeat");
+  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "heartbeat");
   int rc = activity->ops->heartbeat(activity, details, count);
   /* The C form of Python's heartbeat raising CancelledError in a cancelled sync activity: the details
    * are recorded all the same (they go out with the final report), and the caller learns it should stop. */
   if (rc == 0 && activity->ops->is_cancelled(activity))
     rc = temporal__error(TEMPORAL_ECANCELLED, "activity %s was asked to stop", activity->info.activity_id);
-  leave(activity);
+  temporal__activity_leave(activity);
   return rc;
 }
 
@@ -246,9 +141,9 @@ int temporal_activity_heartbeat_json(temporal_activity *activity, const json_t *
 
 bool temporal_activity_is_cancelled(const temporal_activity *activity) {
   if (!activity) return false;
-  if (!enter(activity)) return true; /* finished: whoever asks should stop */
+  if (!temporal__activity_enter(activity)) return true; /* finished: whoever asks should stop */
   bool cancelled = activity->ops->is_cancelled(activity);
-  leave(activity);
+  temporal__activity_leave(activity);
   return cancelled;
 }
 
@@ -258,10 +153,10 @@ int temporal_activity_wait_for_cancelled(temporal_activity *activity, temporal_d
     return temporal__error(TEMPORAL_ESTATE,
                            "wait_for_cancelled would block the event loop; async activities register "
                            "temporal_activity_on_cancel instead");
-  if (!enter(activity)) return finished_error(activity, "wait_for_cancelled");
+  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "wait_for_cancelled");
   int rc = activity->ops->wait_for_cancelled(activity, timeout);
-  if (rc != 0 && atomic_load(&activity->finished)) rc = finished_error(activity, "wait_for_cancelled");
-  leave(activity);
+  if (rc != 0 && atomic_load(&activity->finished)) rc = temporal__activity_finished_error(activity, "wait_for_cancelled");
+  temporal__activity_leave(activity);
   return rc;
 }
 
@@ -269,11 +164,11 @@ int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb 
   if (!activity) return temporal__error(TEMPORAL_EINVAL, "on_cancel: activity is NULL");
   if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC)
     return temporal__error(TEMPORAL_ESTATE, "temporal_activity_on_cancel is for async activities");
-  if (!enter(activity)) return finished_error(activity, "on_cancel");
+  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "on_cancel");
   activity->cancel_cb = cb;
   activity->cancel_data = data;
   if (cb && activity->ops->cancel_registered) activity->ops->cancel_registered(activity);
-  leave(activity);
+  temporal__activity_leave(activity);
   return 0;
 }
 
@@ -283,11 +178,11 @@ int temporal_activity_on_worker_shutdown(temporal_activity *activity, temporal_w
     return temporal__error(TEMPORAL_ESTATE,
                            "temporal_activity_on_worker_shutdown is for async activities; sync ones call "
                            "temporal_activity_wait_for_worker_shutdown");
-  if (!enter(activity)) return finished_error(activity, "on_worker_shutdown");
+  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "on_worker_shutdown");
   activity->shutdown_cb = cb;
   activity->shutdown_data = data;
   if (cb && activity->ops->worker_shutdown_registered) activity->ops->worker_shutdown_registered(activity);
-  leave(activity);
+  temporal__activity_leave(activity);
   return 0;
 }
 
@@ -300,12 +195,12 @@ int temporal_activity_complete(temporal_activity *activity, temporal_result *res
     temporal_result_free(result);
     return temporal__error(TEMPORAL_ESTATE, "temporal_activity_complete is for async activities; sync ones return");
   }
-  if (!enter(activity)) {
+  if (!temporal__activity_enter(activity)) {
     temporal_result_free(result);
-    return finished_error(activity, "complete");
+    return temporal__activity_finished_error(activity, "complete");
   }
   int rc = activity->ops->complete(activity, result); /* the owner marks it finished */
-  leave(activity);
+  temporal__activity_leave(activity);
   return rc;
 }
 
@@ -313,11 +208,11 @@ temporal_cancellation_details temporal_activity_cancellation_details(const tempo
   temporal_cancellation_details d = {0};
   if (!activity) return d;
   unsigned int bits;
-  if (enter(activity)) {
-    bits = interrupts_of(activity);
-    leave(activity);
+  if (temporal__activity_enter(activity)) {
+    bits = temporal__activity_interrupts(activity);
+    temporal__activity_leave(activity);
   } else {
-    bits = final_interrupts(activity);
+    bits = temporal__activity_final_interrupts(activity);
   }
   d.cancel_requested = bits & TEMPORAL__INTERRUPT_CANCEL;
   d.paused = bits & TEMPORAL__INTERRUPT_PAUSE;
@@ -330,9 +225,9 @@ temporal_cancellation_details temporal_activity_cancellation_details(const tempo
 
 bool temporal_activity_is_worker_shutdown(const temporal_activity *activity) {
   if (!activity) return false;
-  if (!enter(activity)) return final_worker_shutdown(activity);
+  if (!temporal__activity_enter(activity)) return temporal__activity_final_worker_shutdown(activity);
   bool down = activity->ops->is_worker_shutdown && activity->ops->is_worker_shutdown(activity);
-  leave(activity);
+  temporal__activity_leave(activity);
   return down;
 }
 
@@ -342,7 +237,7 @@ int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity, temp
     return temporal__error(TEMPORAL_ESTATE,
                            "wait_for_worker_shutdown would block the event loop; async activities register "
                            "temporal_activity_on_worker_shutdown instead");
-  if (!enter(activity)) return finished_error(activity, "wait_for_worker_shutdown");
+  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "wait_for_worker_shutdown");
   int rc;
   if (!activity->ops->wait_for_worker_shutdown) {
     temporal__sleep_ns(timeout > 0 ? timeout : 0);
@@ -350,8 +245,8 @@ int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity, temp
   } else {
     rc = activity->ops->wait_for_worker_shutdown(activity, timeout);
   }
-  if (rc != 0 && atomic_load(&activity->finished)) rc = finished_error(activity, "wait_for_worker_shutdown");
-  leave(activity);
+  if (rc != 0 && atomic_load(&activity->finished)) rc = temporal__activity_finished_error(activity, "wait_for_worker_shutdown");
+  temporal__activity_leave(activity);
   return rc;
 }
 

@@ -97,6 +97,19 @@ bool temporal__activity_is_finished(const temporal_activity *activity);
  * owner tears that state down). Never call it from inside a context call. */
 void temporal__activity_wait_calls(temporal_activity *activity);
 
+/* For the public context calls (activity_context.c): every call that may reach the owner runs
+ * between enter (false: the activity finished, do not touch the owner) and leave. */
+bool temporal__activity_enter(const temporal_activity *activity);
+void temporal__activity_leave(const temporal_activity *activity);
+/* TEMPORAL_ESTATE with a message naming the call. */
+int temporal__activity_finished_error(const temporal_activity *activity, const char *call);
+/* What was true at the finish (read only once finished). */
+unsigned int temporal__activity_final_interrupts(const temporal_activity *activity);
+bool temporal__activity_final_worker_shutdown(const temporal_activity *activity);
+/* The TEMPORAL__INTERRUPT_* bits through the ops (derived from is_cancelled when an owner has no
+ * interrupts op). Only while the ops may run. */
+unsigned int temporal__activity_interrupts(const temporal_activity *activity);
+
 /* The outcome of an input that does not decode, wherever the activity would have run: a retryable
  * application error "Failed decoding arguments" whose cause (type DecodeError) says why. */
 temporal_result *temporal__decode_failure(const char *why);
