@@ -67,7 +67,7 @@ check-tsan: build-tsan
 check-valgrind: build
 	$(VALGRIND) --trace-children=yes $(BUILD_DIR)/tests/unit_tests
 	cd tests/integration && TEMPORAL_C_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) TEMPORAL_C_TEST_WRAPPER="$(VALGRIND)" \
-	  $(VENV_PYTHON) -m pytest -q test_activities.py test_kinds.py
+	  $(VENV_PYTHON) -m pytest -q test_activities.py test_kinds.py test_lifetimes.py
 
 demo:
 	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh

@@ -1,6 +1,6 @@
 /* Internal transport: one gRPC channel to the server and unary calls on it.
  *
- * Calls are blocking and thread-safe; each has a deadline. Retries follow REFERENCE.md §2: the
+ * Calls are blocking and thread-safe; each has a deadline. Retries follow docs/PROTOCOL.md ("Calls and deadlines"): the
  * retryable codes (UNAVAILABLE, UNKNOWN, ABORTED, RESOURCE_EXHAUSTED, INTERNAL unless the server
  * differentiates internal errors) back off from 200 ms, doubling, +-20 % jitter; polls retry forever
  * (200 ms -> 10 s; RESOURCE_EXHAUSTED 1 s -> 10 s). "message larger than max" is never retried. */
@@ -19,6 +19,9 @@ typedef struct temporal__cancel_source temporal__cancel_source;
 int temporal__cancel_source_new(temporal__cancel_source **out);
 void temporal__cancel_source_cancel(temporal__cancel_source *src); /* any thread */
 bool temporal__cancel_source_is_cancelled(const temporal__cancel_source *src);
+/* Sleeps `d`, or less if the source is cancelled meanwhile: true when the whole time passed, false
+ * once cancelled. A NULL source only sleeps. */
+bool temporal__cancel_source_sleep(temporal__cancel_source *src, temporal_duration_ns d);
 void temporal__cancel_source_free(temporal__cancel_source *src);
 
 typedef enum temporal__retry_mode {

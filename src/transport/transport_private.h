@@ -47,10 +47,8 @@ bool temporal__grpc_is_retryable(int grpc_code, const char *message, temporal__r
 bool temporal__status_detail_type(char *out, size_t cap, const uint8_t *data, size_t len);
 
 /* Cancel-source hooks for the call loop. _add registers an in-flight call (TEMPORAL_ECANCELLED if
- * the source is already cancelled, TEMPORAL_ENOMEM); _remove unregisters it before it is unref'd.
- * _sleep waits `d` or until the source is cancelled; returns false when cancelled. */
+ * the source is already cancelled, TEMPORAL_ENOMEM); _remove unregisters it before it is unref'd. */
 int temporal__cancel_source_add(temporal__cancel_source *src, grpc_call *call);
 void temporal__cancel_source_remove(temporal__cancel_source *src, grpc_call *call);
-bool temporal__cancel_source_sleep(temporal__cancel_source *src, temporal_duration_ns d);
 
 #endif

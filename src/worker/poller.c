@@ -80,7 +80,8 @@ static void *poller_thread(void *arg) {
       /* The transport already retried what is retryable; anything else (e.g. a namespace deleted
        * under us) is logged and polled again after a pause rather than ending the worker. */
       TLOG_ERROR("polling task queue %s failed: %s", w->task_queue, temporal_error_last());
-      temporal__sleep_ns(temporal__backoff_next(&backoff));
+      /* A pause that shutdown cuts short (it cancels the polls' source). */
+      if (!temporal__cancel_source_sleep(w->poll_cancel, temporal__backoff_next(&backoff))) break;
       continue;
     }
     temporal__backoff_reset(&backoff);

@@ -2,7 +2,7 @@
  * Completed / Failed / Canceled), retried until the server accepts the report or says the task is
  * gone, then release the task's slot. Activities never block on the network to finish.
  *
- * Which report an outcome gets (REFERENCE.md §1): a value -> Completed; an application error ->
+ * Which report an outcome gets (docs/PROTOCOL.md, "Final report of an attempt"): a value -> Completed; an application error ->
  * Failed; a cancelled outcome, in order: heartbeat-send error -> Failed with it; paused -> Failed
  * "ActivityPause"; reset -> Failed "ActivityReset"; cancel requested -> Canceled; worker shutdown ->
  * Failed "WorkerShutdown" (retryable, so the server retries elsewhere); otherwise Failed. After a
@@ -199,11 +199,14 @@ static void report(temporal__task *t) {
   } else if (r->kind == TEMPORAL__RESULT_ERROR) {
     rc = report_error(t, r->error, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_HEARTBEAT_ERROR) {
+    /* Under the task's lock: an interrupt that raced the finish may still be writing them. */
     pthread_mutex_lock(&t->mu);
     bool final = t->heartbeat_error_final;
+    char *message = temporal__strdup(t->heartbeat_error ? t->heartbeat_error : "heartbeat failed");
     pthread_mutex_unlock(&t->mu);
-    rc = report_failure(t, final ? "PayloadsTooLarge" : "HeartbeatError",
-                        t->heartbeat_error ? t->heartbeat_error : "heartbeat failed", final, hb, hb_count);
+    rc = report_failure(t, final ? "PayloadsTooLarge" : "HeartbeatError", message ? message : "heartbeat failed",
+                        final, hb, hb_count);
+    free(message);
   } else if (why & TEMPORAL__INTERRUPT_PAUSE) {
     rc = report_failure(t, "ActivityPause", "Unhandled activity cancel error produced by activity pause", false, hb,
                         hb_count);

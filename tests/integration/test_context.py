@@ -641,7 +641,7 @@ def test_graceful_shutdown_process_pool(process_pool_scenario):
 
 def test_killed_child_at_shutdown_is_reported_as_worker_shutdown(process_pool_scenario):
     # It was cancelled with reason worker_shutdown like every activity left after the grace period;
-    # being killed for ignoring that must not change the report (REFERENCE.md section 1).
+    # being killed for ignoring that must not change the report (docs/PROTOCOL.md, "Final report of an attempt").
     assert_worker_shutdown_failure(*process_pool_scenario["stub_failure"])
 
 
