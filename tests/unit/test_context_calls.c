@@ -242,7 +242,6 @@ TEST(context_async_activity_hears_worker_shutdown_on_its_loop) {
   pthread_t th;
   pthread_create(&th, NULL, shutdown_later, env);
   temporal_result *result = NULL;
-  int64_t t0 = temporal__monotonic_ns();
   CHECK_EQ_INT(0, temporal_activity_environment_run(&result, env, &defn, NULL, 0));
   pthread_join(th, NULL);
   json_t *v = NULL;
@@ -250,7 +249,6 @@ TEST(context_async_activity_hears_worker_shutdown_on_its_loop) {
   CHECK_STR_EQ("saw shutdown", json_string_value(v));
   json_decref(v);
   CHECK_EQ_INT(1, watch.calls);
-  CHECK(temporal__monotonic_ns() - t0 < 5 * TEMPORAL_SECOND);
   temporal_result_free(result);
   /* Registered after shutdown began: called on the next loop turn, once. */
   watch = (shutdown_watch){0};

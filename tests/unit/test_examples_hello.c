@@ -111,9 +111,9 @@ TEST(examples_hello_async_cancelled) {
   temporal_activity_environment *env = NULL;
   CHECK_EQ_INT(0, temporal_activity_environment_new(&env));
   CHECK_EQ_INT(0, temporal_activity_environment_cancel(env, NULL)); /* the run starts cancelled */
-  uint64_t start = uv_hrtime();
   temporal_result *result = run_on(env, &activities[1], "\"World\"");
-  CHECK((uv_hrtime() - start) / 1000000 < HELLO_ASYNC_DELAY_MS);
+  /* Had its timer fired first, it would have completed with the greeting: the kind is the proof,
+   * not a time (under valgrind on a busy machine the run can take longer than the timer). */
   CHECK_EQ_INT(TEMPORAL_RESULT_CANCELLED, temporal_result_kind_of(result));
   temporal_result_free(result);
   temporal_activity_environment_free(env);
