@@ -171,8 +171,8 @@ TEMPORAL_EXTERN int temporal_activity_on_cancel(temporal_activity *activity, tem
  * removes it. Call from the loop thread. TEMPORAL_ESTATE for a sync activity or one that finished.
  * Since 0.2.0. */
 typedef void (*temporal_worker_shutdown_cb)(temporal_activity *activity, void *data);
-TEMPORAL_EXTERN int temporal_activity_on_worker_shutdown(temporal_activity *activity, temporal_worker_shutdown_cb cb,
-                                                         void *data);
+TEMPORAL_EXTERN int temporal_activity_on_worker_shutdown(temporal_activity *activity,
+                                                         temporal_worker_shutdown_cb cb, void *data);
 
 /* ---- Info ----------------------------------------------------------------------------------- */
 

@@ -12,21 +12,21 @@ TEMPORAL_BEGIN_DECLS
 
 typedef enum temporal_error_code {
   TEMPORAL_OK = 0,
-  TEMPORAL_EINVAL = -1,      /* an argument or option is invalid */
-  TEMPORAL_ENOMEM = -2,      /* out of memory */
-  TEMPORAL_ENOTFOUND = -3,   /* no such thing (namespace, workflow, activity, argument index) */
-  TEMPORAL_ETIMEDOUT = -4,   /* a deadline passed */
-  TEMPORAL_ECANCELLED = -5,  /* the operation or activity was cancelled */
-  TEMPORAL_EEXISTS = -6,     /* already exists (duplicate activity name, workflow id in use) */
-  TEMPORAL_ETYPE = -7,       /* a value has another type than the one asked for */
-  TEMPORAL_EDECODE = -8,     /* a payload or message could not be decoded */
-  TEMPORAL_ETRANSPORT = -9,  /* the server could not be reached or the call failed in transit */
-  TEMPORAL_ESERVER = -10,    /* the server refused the request */
-  TEMPORAL_ESTATE = -11,     /* called in a state that does not allow it */
-  TEMPORAL_ESYSTEM = -12,    /* an operating-system call failed */
-  TEMPORAL_EFAILED = -13,    /* the workflow or activity ran and failed (see the failure) */
-  TEMPORAL_ETOOBIG = -14,    /* a message or payload exceeds a size limit */
-  TEMPORAL_ERANGE = -15,     /* a number does not fit the type it must be read as (since 0.2.0) */
+  TEMPORAL_EINVAL = -1,     /* an argument or option is invalid */
+  TEMPORAL_ENOMEM = -2,     /* out of memory */
+  TEMPORAL_ENOTFOUND = -3,  /* no such thing (namespace, workflow, activity, argument index) */
+  TEMPORAL_ETIMEDOUT = -4,  /* a deadline passed */
+  TEMPORAL_ECANCELLED = -5, /* the operation or activity was cancelled */
+  TEMPORAL_EEXISTS = -6,    /* already exists (duplicate activity name, workflow id in use) */
+  TEMPORAL_ETYPE = -7,      /* a value has another type than the one asked for */
+  TEMPORAL_EDECODE = -8,    /* a payload or message could not be decoded */
+  TEMPORAL_ETRANSPORT = -9, /* the server could not be reached or the call failed in transit */
+  TEMPORAL_ESERVER = -10,   /* the server refused the request */
+  TEMPORAL_ESTATE = -11,    /* called in a state that does not allow it */
+  TEMPORAL_ESYSTEM = -12,   /* an operating-system call failed */
+  TEMPORAL_EFAILED = -13,   /* the workflow or activity ran and failed (see the failure) */
+  TEMPORAL_ETOOBIG = -14,   /* a message or payload exceeds a size limit */
+  TEMPORAL_ERANGE = -15,    /* a number does not fit the type it must be read as (since 0.2.0) */
 } temporal_error_code;
 
 /* A static, human-readable name for a code ("invalid argument"). Never NULL. */

@@ -123,7 +123,8 @@ int temporal__client_describe_namespace(temporal_client *client, temporal__names
   if (rc != 0) return rc;
   const Temporal__Api__Workflowservice__V1__DescribeNamespaceResponse *r = (const void *)resp;
   const Temporal__Api__Namespace__V1__NamespaceInfo *info = r->namespace_info;
-  if (info && info->capabilities) out->poll_complete_on_shutdown = info->capabilities->worker_poll_complete_on_shutdown;
+  if (info && info->capabilities)
+    out->poll_complete_on_shutdown = info->capabilities->worker_poll_complete_on_shutdown;
   if (info && info->limits && info->limits->blob_size_limit_error > 0)
     out->blob_size_limit = info->limits->blob_size_limit_error;
   protobuf_c_message_free_unpacked(resp, NULL);

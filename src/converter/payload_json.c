@@ -88,10 +88,11 @@ static int parse_json(json_t **out, const uint8_t *data, size_t len) {
       int rc = valid_but_for_numbers(data, len, flags, &err);
       if (rc == TEMPORAL_ENOMEM) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
       if (rc == 0)
-        return temporal__error(TEMPORAL_ERANGE,
-                               "a JSON number does not fit a 64-bit integer or a double (%s, line %d, column %d); "
-                               "the payload's text holds it exactly",
-                               overflow.text, overflow.line, overflow.column);
+        return temporal__error(
+            TEMPORAL_ERANGE,
+            "a JSON number does not fit a 64-bit integer or a double (%s, line %d, column %d); "
+            "the payload's text holds it exactly",
+            overflow.text, overflow.line, overflow.column);
     }
     return temporal__error(TEMPORAL_EDECODE, "invalid JSON: %s (line %d, column %d)", err.text, err.line,
                            err.column);

@@ -119,7 +119,9 @@ static size_t varint_size(uint64_t v) {
 }
 
 /* A length-delimited field of `len` bytes with a one-byte tag. */
-static size_t field_size(size_t len) { return 1 + varint_size(len) + len; }
+static size_t field_size(size_t len) {
+  return 1 + varint_size(len) + len;
+}
 
 size_t temporal__payloads_encoded_size(const temporal_payload *const *payloads, size_t count) {
   size_t total = 0;

@@ -77,7 +77,8 @@ static void run_message(temporal__loop *l, msg *m) {
       t->activity.defn.async_fn(&t->activity, t->activity.args);
       break;
     case MSG_CANCEL:
-      if (!temporal__activity_is_finished(&t->activity) && t->activity.cancel_cb && !t->activity.cancel_delivered) {
+      if (!temporal__activity_is_finished(&t->activity) && t->activity.cancel_cb &&
+          !t->activity.cancel_delivered) {
         t->activity.cancel_delivered = true;
         t->activity.cancel_cb(&t->activity, t->activity.cancel_data);
       }
@@ -125,7 +126,8 @@ static void on_interrupt(temporal__task *t, unsigned int reasons, void *data) {
 static void on_worker_shutdown(temporal__task *t, unsigned int reasons, void *data) {
   (void)reasons;
   if (post(data, MSG_WORKER_SHUTDOWN, t) != 0)
-    TLOG_ERROR("activity %s: could not tell it of the worker's shutdown: out of memory", t->activity.info.activity_id);
+    TLOG_ERROR("activity %s: could not tell it of the worker's shutdown: out of memory",
+               t->activity.info.activity_id);
 }
 
 int temporal__loop_submit(temporal__loop *l, temporal__task *t) {

@@ -158,7 +158,8 @@ temporal_activity *temporal__env_activity_new(temporal_activity_environment *env
   a->info.heartbeat_details = a->heartbeat_details;
   temporal_time_ns now = temporal__now_ns();
   if (!a->info.scheduled_time) a->info.scheduled_time = now;
-  if (!a->info.current_attempt_scheduled_time) a->info.current_attempt_scheduled_time = a->info.scheduled_time;
+  if (!a->info.current_attempt_scheduled_time)
+    a->info.current_attempt_scheduled_time = a->info.scheduled_time;
   if (!a->info.started_time) a->info.started_time = now;
   return a;
 }

@@ -1,8 +1,8 @@
 /* Internal transport: one gRPC channel to the server and unary calls on it.
  *
- * Calls are blocking and thread-safe; each has a deadline. Retries follow docs/PROTOCOL.md ("Calls and deadlines"): the
- * retryable codes (UNAVAILABLE, UNKNOWN, ABORTED, RESOURCE_EXHAUSTED, INTERNAL unless the server
- * differentiates internal errors) back off from 200 ms, doubling, +-20 % jitter; polls retry forever
+ * Calls are blocking and thread-safe; each has a deadline. Retries follow docs/PROTOCOL.md ("Calls and
+ * deadlines"): the retryable codes (UNAVAILABLE, UNKNOWN, ABORTED, RESOURCE_EXHAUSTED, INTERNAL unless the
+ * server differentiates internal errors) back off from 200 ms, doubling, +-20 % jitter; polls retry forever
  * (200 ms -> 10 s; RESOURCE_EXHAUSTED 1 s -> 10 s). "message larger than max" is never retried. */
 #ifndef TEMPORAL_TRANSPORT_H
 #define TEMPORAL_TRANSPORT_H

@@ -100,7 +100,9 @@ temporal_activity *temporal_activity_ref(temporal_activity *activity) {
   return activity;
 }
 
-void temporal_activity_unref(temporal_activity *activity) { temporal__activity_unref(activity); }
+void temporal_activity_unref(temporal_activity *activity) {
+  temporal__activity_unref(activity);
+}
 
 const temporal_activity_info *temporal_activity_get_info(const temporal_activity *activity) {
   return activity ? &activity->info : NULL;
@@ -115,9 +117,11 @@ uv_loop_t *temporal_activity_loop(temporal_activity *activity) {
 
 int temporal_activity_heartbeat(temporal_activity *activity, const temporal_payload *const *details, size_t count) {
   if (!activity) return temporal__error(TEMPORAL_EINVAL, "heartbeat: activity is NULL");
-  if (count && !details) return temporal__error(TEMPORAL_EINVAL, "heartbeat: details is NULL with a count of %zu", count);
+  if (count && !details)
+    return temporal__error(TEMPORAL_EINVAL, "heartbeat: details is NULL with a count of %zu", count);
   for (size_t i = 0; i < count; i++)
-    if (!details[i]) return temporal__error(TEMPORAL_EINVAL, "heartbeat: detail %zu of %zu is NULL", i, count);
+    if (!details[i])
+      return temporal__error(TEMPORAL_EINVAL, "heartbeat: detail %zu of %zu is NULL", i, count);
   if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "heartbeat");
   int rc = activity->ops->heartbeat(activity, details, count);
   /* The C form of Python's heartbeat raising CancelledError in a cancelled sync activity: the details
@@ -153,9 +157,11 @@ int temporal_activity_wait_for_cancelled(temporal_activity *activity, temporal_d
     return temporal__error(TEMPORAL_ESTATE,
                            "wait_for_cancelled would block the event loop; async activities register "
                            "temporal_activity_on_cancel instead");
-  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "wait_for_cancelled");
+  if (!temporal__activity_enter(activity))
+    return temporal__activity_finished_error(activity, "wait_for_cancelled");
   int rc = activity->ops->wait_for_cancelled(activity, timeout);
-  if (rc != 0 && atomic_load(&activity->finished)) rc = temporal__activity_finished_error(activity, "wait_for_cancelled");
+  if (rc != 0 && atomic_load(&activity->finished))
+    rc = temporal__activity_finished_error(activity, "wait_for_cancelled");
   temporal__activity_leave(activity);
   return rc;
 }
@@ -172,13 +178,15 @@ int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb 
   return 0;
 }
 
-int temporal_activity_on_worker_shutdown(temporal_activity *activity, temporal_worker_shutdown_cb cb, void *data) {
+int temporal_activity_on_worker_shutdown(temporal_activity *activity, temporal_worker_shutdown_cb cb,
+                                         void *data) {
   if (!activity) return temporal__error(TEMPORAL_EINVAL, "on_worker_shutdown: activity is NULL");
   if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC)
     return temporal__error(TEMPORAL_ESTATE,
                            "temporal_activity_on_worker_shutdown is for async activities; sync ones call "
                            "temporal_activity_wait_for_worker_shutdown");
-  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "on_worker_shutdown");
+  if (!temporal__activity_enter(activity))
+    return temporal__activity_finished_error(activity, "on_worker_shutdown");
   activity->shutdown_cb = cb;
   activity->shutdown_data = data;
   if (cb && activity->ops->worker_shutdown_registered) activity->ops->worker_shutdown_registered(activity);
@@ -193,7 +201,8 @@ int temporal_activity_complete(temporal_activity *activity, temporal_result *res
   }
   if (activity->defn.kind != TEMPORAL_ACTIVITY_KIND_ASYNC || !activity->ops->complete) {
     temporal_result_free(result);
-    return temporal__error(TEMPORAL_ESTATE, "temporal_activity_complete is for async activities; sync ones return");
+    return temporal__error(TEMPORAL_ESTATE,
+                           "temporal_activity_complete is for async activities; sync ones return");
   }
   if (!temporal__activity_enter(activity)) {
     temporal_result_free(result);
@@ -237,7 +246,8 @@ int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity, temp
     return temporal__error(TEMPORAL_ESTATE,
                            "wait_for_worker_shutdown would block the event loop; async activities register "
                            "temporal_activity_on_worker_shutdown instead");
-  if (!temporal__activity_enter(activity)) return temporal__activity_finished_error(activity, "wait_for_worker_shutdown");
+  if (!temporal__activity_enter(activity))
+    return temporal__activity_finished_error(activity, "wait_for_worker_shutdown");
   int rc;
   if (!activity->ops->wait_for_worker_shutdown) {
     temporal__sleep_ns(timeout > 0 ? timeout : 0);
@@ -245,7 +255,8 @@ int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity, temp
   } else {
     rc = activity->ops->wait_for_worker_shutdown(activity, timeout);
   }
-  if (rc != 0 && atomic_load(&activity->finished)) rc = temporal__activity_finished_error(activity, "wait_for_worker_shutdown");
+  if (rc != 0 && atomic_load(&activity->finished))
+    rc = temporal__activity_finished_error(activity, "wait_for_worker_shutdown");
   temporal__activity_leave(activity);
   return rc;
 }

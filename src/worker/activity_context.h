@@ -66,9 +66,9 @@ struct temporal_activity {
   atomic_bool finished;
   pthread_mutex_t life_mu;
   pthread_cond_t life_cond;
-  unsigned int calls;              /* under life_mu */
-  unsigned int final_interrupts;   /* set under life_mu when finished */
-  bool final_worker_shutdown;      /* likewise */
+  unsigned int calls;            /* under life_mu */
+  unsigned int final_interrupts; /* set under life_mu when finished */
+  bool final_worker_shutdown;    /* likewise */
 };
 
 /* Fills `activity` from a polled task (taken). Info always; args decoded once; the lifetime set up

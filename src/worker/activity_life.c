@@ -21,7 +21,9 @@ void temporal__activity_init_empty(temporal_activity *a, const temporal__activit
   temporal__cond_init(&a->life_cond);
 }
 
-void temporal__activity_ref(temporal_activity *a) { atomic_fetch_add(&a->refs, 1); }
+void temporal__activity_ref(temporal_activity *a) {
+  atomic_fetch_add(&a->refs, 1);
+}
 
 void temporal__activity_unref(temporal_activity *a) {
   if (a && atomic_fetch_sub(&a->refs, 1) == 1) a->ops->destroy(a);
@@ -49,7 +51,9 @@ bool temporal__activity_mark_finished(temporal_activity *a) {
   return first;
 }
 
-bool temporal__activity_is_finished(const temporal_activity *a) { return atomic_load(&a->finished); }
+bool temporal__activity_is_finished(const temporal_activity *a) {
+  return atomic_load(&a->finished);
+}
 
 void temporal__activity_wait_calls(temporal_activity *a) {
   pthread_mutex_lock(&a->life_mu);
@@ -101,7 +105,8 @@ temporal_result *temporal__decode_failure(const char *why) {
   temporal_application_error *err = NULL, *cause = NULL;
   if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0)
     return temporal_result_errorf(NULL, "Failed decoding arguments");
-  if (temporal_application_error_new(&cause, "DecodeError", why) == 0) temporal_application_error_set_cause(err, cause);
+  if (temporal_application_error_new(&cause, "DecodeError", why) == 0)
+    temporal_application_error_set_cause(err, cause);
   return temporal_result_error(err);
 }
 
@@ -109,4 +114,3 @@ temporal_result *temporal__activity_call_sync(temporal_activity *a) {
   temporal_result *r = a->defn.sync_fn(a, a->args);
   return r ? r : temporal_result_none();
 }
-

@@ -58,10 +58,11 @@ int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, con
   int64_t limit = hb->worker->namespace_facts.blob_size_limit;
   size_t size = temporal__payloads_encoded_size(details, count);
   if (limit > 0 && size > (uint64_t)limit) {
-    int rc = temporal__error(TEMPORAL_ETOOBIG,
-                             "heartbeat details of activity %s are %zu bytes; the server accepts at most %lld "
-                             "bytes of payloads (namespace limit blob_size_limit_error)",
-                             t->activity.info.activity_id, size, (long long)limit);
+    int rc =
+        temporal__error(TEMPORAL_ETOOBIG,
+                        "heartbeat details of activity %s are %zu bytes; the server accepts at most %lld "
+                        "bytes of payloads (namespace limit blob_size_limit_error)",
+                        t->activity.info.activity_id, size, (long long)limit);
     temporal__task_fail_heartbeats(t, temporal_error_last());
     return rc;
   }
@@ -131,8 +132,8 @@ void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__task *t, tem
 }
 
 /* Sends one heartbeat and applies the answer. Called without the manager's lock. */
-static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details, size_t count,
-                           int64_t since_previous) {
+static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details,
+                           size_t count, int64_t since_previous) {
   temporal_worker *w = hb->worker;
   Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__RECORD_ACTIVITY_TASK_HEARTBEAT_REQUEST__INIT;
@@ -173,7 +174,8 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
     /* Too large for the transport (no server limit was known): final, as above. */
     char why[700];
     snprintf(why, sizeof why, "heartbeat details of activity %s (%zu bytes of payloads) were refused: %s",
-             t->activity.info.activity_id, temporal__payloads_encoded_size((const temporal_payload *const *)details, count),
+             t->activity.info.activity_id,
+             temporal__payloads_encoded_size((const temporal_payload *const *)details, count),
              temporal_error_last());
     temporal__task_fail_heartbeats(t, why);
   } else if (rc == TEMPORAL_EINVAL) {

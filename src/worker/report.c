@@ -2,11 +2,11 @@
  * Completed / Failed / Canceled), retried until the server accepts the report or says the task is
  * gone, then release the task's slot. Activities never block on the network to finish.
  *
- * Which report an outcome gets (docs/PROTOCOL.md, "Final report of an attempt"): a value -> Completed; an application error ->
- * Failed; a cancelled outcome, in order: heartbeat-send error -> Failed with it; paused -> Failed
- * "ActivityPause"; reset -> Failed "ActivityReset"; cancel requested -> Canceled; worker shutdown ->
- * Failed "WorkerShutdown" (retryable, so the server retries elsewhere); otherwise Failed. After a
- * local timeout or a NotFound heartbeat nothing is reported: the server already resolved it. */
+ * Which report an outcome gets (docs/PROTOCOL.md, "Final report of an attempt"): a value -> Completed; an
+ * application error -> Failed; a cancelled outcome, in order: heartbeat-send error -> Failed with it; paused
+ * -> Failed "ActivityPause"; reset -> Failed "ActivityReset"; cancel requested -> Canceled; worker shutdown
+ * -> Failed "WorkerShutdown" (retryable, so the server retries elsewhere); otherwise Failed. After a local
+ * timeout or a NotFound heartbeat nothing is reported: the server already resolved it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,7 +115,7 @@ static int report_error(temporal__task *t, const temporal_application_error *err
 }
 
 /* A result the server will never accept fails the attempt for good: every retry would produce it
- * again. Type PayloadsTooLarge, as the Python SDK names it. */
+ * again. Type PayloadsTooLarge, as the newer official SDKs name it. */
 static int report_too_large(temporal__task *t, const char *why) {
   TLOG_WARN("activity %s: %s", t->activity.info.activity_id, why);
   return report_failure(t, "PayloadsTooLarge", why, true, NULL, 0);
@@ -134,10 +134,11 @@ static int report_completed(temporal__task *t) {
   if (limit > 0 && size > (uint64_t)limit) {
     protobuf_c_message_free_unpacked(&payload->base, NULL);
     char why[300];
-    snprintf(why, sizeof why,
-             "the activity's result is %zu bytes; the server accepts at most %lld bytes of payloads (namespace "
-             "limit blob_size_limit_error)",
-             size, (long long)limit);
+    snprintf(
+        why, sizeof why,
+        "the activity's result is %zu bytes; the server accepts at most %lld bytes of payloads (namespace "
+        "limit blob_size_limit_error)",
+        size, (long long)limit);
     return report_too_large(t, why);
   }
   Temporal__Api__Workflowservice__V1__RespondActivityTaskCompletedRequest req =
@@ -152,8 +153,8 @@ static int report_completed(temporal__task *t) {
   if (rc == TEMPORAL_ETOOBIG) {
     /* Over the transport's message limit (the server's gRPC receive limit: the error says both sizes). */
     char why[700];
-    snprintf(why, sizeof why, "the activity's result is %zu bytes, too large for the server to receive: %s", size,
-             temporal_error_last());
+    snprintf(why, sizeof why, "the activity's result is %zu bytes, too large for the server to receive: %s",
+             size, temporal_error_last());
     return report_too_large(t, why);
   }
   if (rc == TEMPORAL_EINVAL) {
@@ -204,8 +205,8 @@ static void report(temporal__task *t) {
     bool final = t->heartbeat_error_final;
     char *message = temporal__strdup(t->heartbeat_error ? t->heartbeat_error : "heartbeat failed");
     pthread_mutex_unlock(&t->mu);
-    rc = report_failure(t, final ? "PayloadsTooLarge" : "HeartbeatError", message ? message : "heartbeat failed",
-                        final, hb, hb_count);
+    rc = report_failure(t, final ? "PayloadsTooLarge" : "HeartbeatError",
+                        message ? message : "heartbeat failed", final, hb, hb_count);
     free(message);
   } else if (why & TEMPORAL__INTERRUPT_PAUSE) {
     rc = report_failure(t, "ActivityPause", "Unhandled activity cancel error produced by activity pause", false, hb,

@@ -75,7 +75,9 @@ static void task_destroy(temporal_activity *activity) {
   free(t);
 }
 
-void temporal__task_ref(temporal__task *t) { temporal__activity_ref(&t->activity); }
+void temporal__task_ref(temporal__task *t) {
+  temporal__activity_ref(&t->activity);
+}
 
 void temporal__task_unref(temporal__task *t) {
   if (t) temporal__activity_unref(&t->activity);
@@ -168,8 +170,12 @@ static int task_wait(temporal__task *t, bool (*pred)(temporal__task *), temporal
   return met ? 0 : TEMPORAL_ETIMEDOUT;
 }
 
-static bool interrupted(temporal__task *t) { return atomic_load(&t->interrupts) != 0; }
-static bool worker_shutting_down(temporal__task *t) { return atomic_load(&t->worker->is_shutting_down); }
+static bool interrupted(temporal__task *t) {
+  return atomic_load(&t->interrupts) != 0;
+}
+static bool worker_shutting_down(temporal__task *t) {
+  return atomic_load(&t->worker->is_shutting_down);
+}
 
 static int task_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout) {
   return task_wait(temporal__task_of(activity), interrupted, timeout);

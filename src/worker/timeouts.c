@@ -43,7 +43,9 @@ static void *timeouts_thread(void *arg) {
     pthread_mutex_unlock(&to->mu);
     pthread_mutex_lock(&w->mu);
     for (temporal__task *t = w->tasks; t; t = t->next) {
-      if (temporal__activity_is_finished(&t->activity) || (temporal__task_interrupts(t) & TEMPORAL__INTERRUPT_TIMEOUT)) continue;
+      if (temporal__activity_is_finished(&t->activity) ||
+          (temporal__task_interrupts(t) & TEMPORAL__INTERRUPT_TIMEOUT))
+        continue;
       int64_t d = task_deadline(t);
       if (!d) continue;
       if (d <= now) {

@@ -84,7 +84,7 @@ struct temporal_worker {
 
   sem_t shutdown_sem; /* posted by temporal_worker_shutdown: async-signal-safe */
   atomic_bool shutdown_requested;
-  atomic_llong shutdown_requested_at; /* monotonic ns of the shutdown call: the grace counts from it */
+  atomic_llong shutdown_requested_at;        /* monotonic ns of the shutdown call: the grace counts from it */
   temporal__namespace_facts namespace_facts; /* read at start */
   atomic_bool is_shutting_down; /* what activities see (is_worker_shutdown) */
   temporal__cancel_source *poll_cancel;

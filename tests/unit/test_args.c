@@ -265,7 +265,8 @@ TEST(args_int_edges) {
   double d = 0;
   json_t *j = NULL;
   CHECK_EQ_INT(TEMPORAL_ERANGE, temporal_args_get_int(&i, args, 7));
-  CHECK_CONTAINS(temporal_error_last(), "argument 7: expected integer, got a number that cannot be read exactly");
+  CHECK_CONTAINS(temporal_error_last(),
+                 "argument 7: expected integer, got a number that cannot be read exactly");
   CHECK_CONTAINS(temporal_error_last(), "temporal_args_get_payload");
   CHECK_EQ_INT(TEMPORAL_ERANGE, temporal_args_get_real(&d, args, 7));
   CHECK_EQ_INT(TEMPORAL_ERANGE, temporal_args_get_json(&j, args, 7));

@@ -158,7 +158,8 @@ static void *blocked_waiter(void *arg) {
 static pthread_t blocked_thread;
 static temporal_result *leave_a_waiter(temporal_activity *activity, const temporal_args *args) {
   pthread_create(&blocked_thread, NULL, blocked_waiter, temporal_activity_ref(activity));
-  temporal__sleep_ns(50 * TEMPORAL_MS); /* let it block (if it does not yet, it finds the activity finished) */
+  temporal__sleep_ns(50 *
+                     TEMPORAL_MS); /* let it block (if it does not yet, it finds the activity finished) */
   return NULL;
 }
 

@@ -224,16 +224,21 @@ TEST(converter_refuses_numbers_beyond_int64_and_double) {
   /* Other SDKs send integers of any size: no json_t holds them exactly, so they are out of range
    * rather than silently rounded; in-range ones stay exact. */
   json_t *v = NULL;
-  const char *too_big[] = {"123456789012345678901234567890", "18446744073709551621", "9223372036854775808",
-                           "-9223372036854775809", "[1, 2, 99999999999999999999999]", "{\"a\": 1e400}"};
+  const char *too_big[] = {"123456789012345678901234567890",
+                           "18446744073709551621",
+                           "9223372036854775808",
+                           "-9223372036854775809",
+                           "[1, 2, 99999999999999999999999]",
+                           "{\"a\": 1e400}"};
   for (size_t i = 0; i < sizeof too_big / sizeof too_big[0]; i++) {
     v = NULL;
     CHECK_EQ_INT(TEMPORAL_ERANGE, decode_text(&v, "json/plain", too_big[i]));
     CHECK(v == NULL);
     CHECK_CONTAINS(temporal_error_last(), "does not fit a 64-bit integer or a double");
   }
-  CHECK_EQ_INT(0, decode_text(&v, "json/plain",
-                              "[9223372036854775807, -9223372036854775808, \"99999999999999999999999\", 1.5e3]"));
+  CHECK_EQ_INT(
+      0, decode_text(&v, "json/plain",
+                     "[9223372036854775807, -9223372036854775808, \"99999999999999999999999\", 1.5e3]"));
   CHECK(json_integer_value(json_array_get(v, 0)) == INT64_MAX);
   CHECK(json_integer_value(json_array_get(v, 1)) == INT64_MIN);
   /* Digits inside a string are only a string. */

@@ -136,7 +136,8 @@ static temporal_result *steady_heartbeat_activity(temporal_activity *activity, c
     int rc = temporal_activity_heartbeat_json(activity, detail);
     json_decref(detail);
     if (rc == TEMPORAL_ECANCELLED) return temporal_result_cancelled();
-    if (temporal_activity_wait_for_cancelled(activity, period_ms * TEMPORAL_MS) == 0) return temporal_result_cancelled();
+    if (temporal_activity_wait_for_cancelled(activity, period_ms * TEMPORAL_MS) == 0)
+      return temporal_result_cancelled();
   }
   return temporal_result_json(json_pack("{s:I}", "beats", (json_int_t)beats));
 }
@@ -147,7 +148,8 @@ static temporal_result *heartbeat_once_activity(temporal_activity *activity, con
   int64_t quiet_ms = 5000;
   temporal_args_get_int(&quiet_ms, args, 0);
   temporal_activity_heartbeat_json(activity, NULL);
-  if (temporal_activity_wait_for_cancelled(activity, quiet_ms * TEMPORAL_MS) == 0) return temporal_result_cancelled();
+  if (temporal_activity_wait_for_cancelled(activity, quiet_ms * TEMPORAL_MS) == 0)
+    return temporal_result_cancelled();
   return temporal_result_string("quiet");
 }
 
@@ -161,8 +163,9 @@ static long long mono_ms(void) {
 
 static void say_at(const char *tag, const temporal_activity *activity) {
   temporal_cancellation_details d = temporal_activity_cancellation_details(activity);
-  printf("%s %s %lld cancel=%d shutdown=%d timed_out=%d\n", tag, temporal_activity_get_info(activity)->activity_id,
-         mono_ms(), d.cancel_requested, d.worker_shutdown, d.timed_out);
+  printf("%s %s %lld cancel=%d shutdown=%d timed_out=%d\n", tag,
+         temporal_activity_get_info(activity)->activity_id, mono_ms(), d.cancel_requested, d.worker_shutdown,
+         d.timed_out);
   fflush(stdout);
 }
 
@@ -193,7 +196,8 @@ static temporal_result *shutdown_watch_activity(temporal_activity *activity, con
 /* Returns a string of `size` bytes ("xxx..."): a result of about that size. */
 static temporal_result *big_result_activity(temporal_activity *activity, const temporal_args *args) {
   int64_t size = 0;
-  if (temporal_args_get_int(&size, args, 0) != 0 || size < 0) return temporal_result_from_code(TEMPORAL_EINVAL);
+  if (temporal_args_get_int(&size, args, 0) != 0 || size < 0)
+    return temporal_result_from_code(TEMPORAL_EINVAL);
   char *text = malloc((size_t)size + 1);
   memset(text, 'x', (size_t)size);
   text[size] = '\0';
@@ -206,7 +210,8 @@ static temporal_result *big_result_activity(temporal_activity *activity, const t
  * told to stop (ends cancelled) for at most 10 s. */
 static temporal_result *big_heartbeat_activity(temporal_activity *activity, const temporal_args *args) {
   int64_t size = 0;
-  if (temporal_args_get_int(&size, args, 0) != 0 || size < 0) return temporal_result_from_code(TEMPORAL_EINVAL);
+  if (temporal_args_get_int(&size, args, 0) != 0 || size < 0)
+    return temporal_result_from_code(TEMPORAL_EINVAL);
   char *text = malloc((size_t)size + 1);
   memset(text, 'x', (size_t)size);
   text[size] = '\0';
@@ -216,7 +221,8 @@ static temporal_result *big_heartbeat_activity(temporal_activity *activity, cons
   json_decref(detail);
   printf("BIG_HEARTBEAT %s %d\n", temporal_activity_get_info(activity)->activity_id, rc);
   fflush(stdout);
-  if (temporal_activity_wait_for_cancelled(activity, 10 * TEMPORAL_SECOND) == 0) return temporal_result_cancelled();
+  if (temporal_activity_wait_for_cancelled(activity, 10 * TEMPORAL_SECOND) == 0)
+    return temporal_result_cancelled();
   return temporal_result_string("not stopped");
 }
 
@@ -237,17 +243,22 @@ static void *stray_thread(void *arg) {
   for (int64_t t = 0; t < st->ms; t += 10, calls++) {
     int rc = temporal_activity_heartbeat_json(a, NULL);
     if (rc == 0 && estate) then_ok++;
-    if (rc == 0) ok++;
-    else if (rc == TEMPORAL_ESTATE) estate++;
-    else other++;
+    if (rc == 0)
+      ok++;
+    else if (rc == TEMPORAL_ESTATE)
+      estate++;
+    else
+      other++;
     struct timespec ts = {0, 10 * 1000000};
     nanosleep(&ts, NULL);
   }
   int wait_rc = temporal_activity_wait_for_cancelled(a, TEMPORAL_SECOND);
   int shutdown_rc = temporal_activity_wait_for_worker_shutdown(a, TEMPORAL_SECOND);
-  printf("STRAY %s calls=%d ok=%d estate=%d other=%d then_ok=%d cancelled=%d wait=%d shutdown_wait=%d info=%s\n",
-         temporal_activity_get_info(a)->activity_id, calls, ok, estate, other, then_ok,
-         (int)temporal_activity_is_cancelled(a), wait_rc, shutdown_rc, temporal_activity_get_info(a)->activity_id);
+  printf(
+      "STRAY %s calls=%d ok=%d estate=%d other=%d then_ok=%d cancelled=%d wait=%d shutdown_wait=%d info=%s\n",
+      temporal_activity_get_info(a)->activity_id, calls, ok, estate, other, then_ok,
+      (int)temporal_activity_is_cancelled(a), wait_rc, shutdown_rc,
+      temporal_activity_get_info(a)->activity_id);
   fflush(stdout);
   temporal_activity_unref(a);
   free(st);
@@ -513,13 +524,15 @@ static const temporal_executor_vtable custom_vtable = {TEMPORAL_EXECUTOR_VTABLE_
                                                        custom_shutdown};
 
 /* `threads` (1..16) threads of its own take jobs from one queue. */
-static int custom_executor_new(temporal_executor **out, temporal_shared_state_manager *manager, unsigned int threads) {
+static int custom_executor_new(temporal_executor **out, temporal_shared_state_manager *manager,
+                               unsigned int threads) {
   custom_executor *ce = calloc(1, sizeof *ce);
   ce->manager = manager;
   pthread_mutex_init(&ce->mu, NULL);
   pthread_cond_init(&ce->cond, NULL);
   ce->thread_count = threads < 1 ? 1 : threads > 16 ? 16 : threads;
-  for (unsigned int i = 0; i < ce->thread_count; i++) pthread_create(&ce->threads[i], NULL, custom_thread, ce);
+  for (unsigned int i = 0; i < ce->thread_count; i++)
+    pthread_create(&ce->threads[i], NULL, custom_thread, ce);
   return temporal_executor_new_custom(out, &custom_vtable, ce);
 }
 
@@ -543,8 +556,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--slots")) slots = (unsigned)atoi(v), i++;
     else if (!strcmp(a, "--threads")) threads = (unsigned)atoi(v), i++;
     else if (!strcmp(a, "--processes")) processes = (unsigned)atoi(v), i++;
-    else if (!strcmp(a, "--graceful-shutdown-ms")) grace_ms = atoll(v), i++;
-    else if (!strcmp(a, "--kill-grace-ms")) kill_grace_ms = atoll(v), i++;
+    else if (!strcmp(a, "--graceful-shutdown-ms"))
+      grace_ms = atoll(v), i++;
+    else if (!strcmp(a, "--kill-grace-ms"))
+      kill_grace_ms = atoll(v), i++;
     else if (!strcmp(a, "--no-ssm")) no_ssm = true;
     else if (!strcmp(a, "--user-loop")) user_loop = true;
     else {
