@@ -676,13 +676,13 @@ typedef struct race_side {
   temporal_shared_state_manager *manager;
   uint32_t slot;
   temporal_executor_job *job;
-  atomic_int *go;
+  pthread_barrier_t *start; /* both sides leave it together (a barrier, not a spin: valgrind runs one
+                               thread at a time, and a spinning one would starve the other) */
 } race_side;
 
 static void *race_interrupt(void *arg) {
   race_side *r = arg;
-  while (!atomic_load(r->go)) {
-  }
+  pthread_barrier_wait(r->start);
   temporal__ssm_interrupt_hook((temporal__task *)(void *)&marker, TEMPORAL__INTERRUPT_CANCEL,
                                temporal__ssm_hook_data(r->manager, r->slot));
   return NULL;
@@ -690,8 +690,7 @@ static void *race_interrupt(void *arg) {
 
 static void *race_finish(void *arg) {
   race_side *r = arg;
-  while (!atomic_load(r->go)) {
-  }
+  pthread_barrier_wait(r->start);
   temporal_executor_job_finish(r->job, (const uint8_t *)"x", 1);
   return NULL;
 }
@@ -705,14 +704,15 @@ TEST(job_interrupt_racing_its_finish_is_safe) {
     temporal_executor_job *job = NULL;
     CHECK_EQ_INT(0, temporal__job_new_raw(&job, (const uint8_t *)"j", 1, race_done, &finished));
     temporal__job_listen(job, m, slot);
-    atomic_int go = 0;
-    race_side side = {.manager = m, .slot = slot, .job = job, .go = &go};
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, 2);
+    race_side side = {.manager = m, .slot = slot, .job = job, .start = &start};
     pthread_t a, b;
     pthread_create(&a, NULL, race_interrupt, &side);
     pthread_create(&b, NULL, race_finish, &side);
-    atomic_store(&go, 1);
     pthread_join(a, NULL);
     pthread_join(b, NULL);
+    pthread_barrier_destroy(&start);
     temporal__ssm_slot_release(m, slot); /* drops the listener's reference: the job is freed here or before */
   }
   CHECK_EQ_INT(300, atomic_load(&finished));
