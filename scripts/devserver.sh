@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 "$here/free_port.py"
 }
 
 # True when PID is a running dev server (guards against a stale pidfile naming a reused pid).

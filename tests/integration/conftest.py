@@ -128,6 +128,11 @@ def other_dev_server() -> Callable[..., str]:
 
     yield start
     for state in states:
+        alive = subprocess.run([str(script), "status", "--dir", state], capture_output=True).returncode == 0
+        if not alive:  # it died under the test: say how, for whoever reads the failure
+            log = Path(state, "server.log")
+            print(f"dev server in {state} was no longer running; its log ends:\n"
+                  f"{log.read_text(errors='replace')[-4000:] if log.exists() else '(no log)'}")
         subprocess.run([str(script), "stop", "--dir", state], timeout=60)
         shutil.rmtree(state, ignore_errors=True)
 

@@ -5,6 +5,7 @@ restarted one knows the workflow."""
 
 import asyncio
 import os
+import sys
 import subprocess
 import time
 import uuid
@@ -21,11 +22,10 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "devserver.sh"
 
 
 def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port outside the ephemeral range: no client connection can take it while the server is down."""
+    done = subprocess.run([sys.executable, str(SCRIPT.parent / "free_port.py")], capture_output=True, text=True,
+                          check=True)
+    return int(done.stdout)
 
 
 class RestartableServer:
