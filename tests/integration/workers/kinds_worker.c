@@ -169,12 +169,14 @@ static void say_at(const char *tag, const temporal_activity *activity) {
   fflush(stdout);
 }
 
-/* Runs until interrupted (at most 120 s), saying "SHUTDOWN_SEEN <id> <mono ms> ..." when it learns
+/* Runs until interrupted (at most 120 s), saying "WATCHING <id> <mono ms> ..." when it starts,
+ * "SHUTDOWN_SEEN <id> <mono ms> ..." when it learns
  * that the worker is shutting down and "INTERRUPTED <id> <mono ms> ..." when it is asked to stop;
  * then ignores that for `ignore_ms` (0 by default) and ends cancelled. */
 static temporal_result *shutdown_watch_activity(temporal_activity *activity, const temporal_args *args) {
   int64_t ignore_ms = 0;
   temporal_args_get_int(&ignore_ms, args, 0);
+  say_at("WATCHING", activity);
   bool seen = false;
   for (int i = 0; i < 12000; i++) {
     if (!seen && temporal_activity_is_worker_shutdown(activity)) {
@@ -388,6 +390,7 @@ static void on_watch_cancel(temporal_activity *activity, void *data) {
 }
 
 static void shutdown_watch_async(temporal_activity *activity, const temporal_args *args) {
+  say_at("WATCHING", activity);
   temporal_activity_on_worker_shutdown(activity, on_watch_shutdown, NULL);
   temporal_activity_on_cancel(activity, on_watch_cancel, NULL);
 }
