@@ -16,17 +16,22 @@ typedef struct temporal_client_options {
   const char *target;      /* "host:port"; NULL = "localhost:7233" */
   const char *namespace_;  /* NULL = "default" */
   const char *identity;    /* NULL = "pid@hostname" */
-  const char *api_key;     /* sent as "authorization: Bearer <key>" when set */
-  bool tls;                /* TLS with the system roots, or tls_root_certs_pem */
+  const char *api_key;     /* sent as "authorization: Bearer <key>" when set; turns TLS on (below) */
+  bool tls;                /* TLS with the system roots, or tls_root_certs_pem; also on with api_key */
   const char *tls_root_certs_pem;
   const char *tls_server_name; /* overrides the name checked in the server's certificate */
   temporal_duration_ns connect_timeout; /* 0 = 10 s: how long connect waits for GetSystemInfo */
+  /* Version 2. An api_key is a secret, so it turns TLS on even when `tls` is false (as the Python
+   * SDK does); set this to send it over plaintext anyway (e.g. to a local proxy that adds TLS).
+   * Setting it together with `tls` or tls_root_certs_pem is an error. */
+  bool plaintext_api_key;
 } temporal_client_options;
-#define TEMPORAL_CLIENT_OPTIONS_VERSION 1
-#define TEMPORAL_CLIENT_OPTIONS_INIT {TEMPORAL_CLIENT_OPTIONS_VERSION, 0, 0, 0, 0, false, 0, 0, 0}
+#define TEMPORAL_CLIENT_OPTIONS_VERSION 2
+#define TEMPORAL_CLIENT_OPTIONS_INIT {TEMPORAL_CLIENT_OPTIONS_VERSION, 0, 0, 0, 0, false, 0, 0, 0, false}
 
 /* Connects and asks the server for its system info; fails with TEMPORAL_ETRANSPORT when the server
- * cannot be reached before connect_timeout. */
+ * cannot be reached before connect_timeout. `opts` (NULL = defaults) is read during the call only;
+ * versions 1 and 2 are accepted (a version 1 struct reads as plaintext_api_key = false). */
 TEMPORAL_EXTERN int temporal_client_connect(temporal_client **out, const temporal_client_options *opts);
 TEMPORAL_EXTERN void temporal_client_free(temporal_client *client);
 

@@ -15,8 +15,10 @@ typedef enum temporal_log_level {
   TEMPORAL_LOG_OFF = 4,
 } temporal_log_level;
 
-/* A sink receives complete lines (no trailing newline). It may be called from any library thread,
- * concurrently; it must be thread-safe. */
+/* A sink receives complete lines (no trailing newline) in which every control character is escaped
+ * (newline as \n, CR as \r, tab as \t, the others as \xNN), so one call is always one line, whatever
+ * the values logged (activity ids and types come from the server). It may be called from any library
+ * thread, concurrently; it must be thread-safe. */
 typedef void (*temporal_log_sink)(temporal_log_level level, const char *line, void *data);
 
 /* Replaces the process-wide sink (NULL restores stderr). Not thread-safe against concurrent logging:

@@ -1,5 +1,6 @@
 /* The client connection: transport, namespace and identity, the server's system info at connect,
  * and the namespace check. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,21 +55,45 @@ static int fetch_system_info(temporal_client *client, const char *target,
   }
 }
 
+/* `opts` (NULL = defaults) checked and copied into *o, a struct of the current version: fields an
+ * older version lacks take their defaults. Resolves whether TLS is on. */
+static int read_options(temporal_client_options *o, const temporal_client_options *opts) {
+  const temporal_client_options defaults = TEMPORAL_CLIENT_OPTIONS_INIT;
+  *o = defaults;
+  if (!opts) return 0;
+  size_t size;
+  switch (opts->version) {
+    case 1: size = offsetof(temporal_client_options, plaintext_api_key); break;
+    case 2: size = sizeof *opts; break;
+    default:
+      return temporal__error(TEMPORAL_EINVAL, "temporal_client_options: unsupported version %u (1 to %d)",
+                             opts->version, TEMPORAL_CLIENT_OPTIONS_VERSION);
+  }
+  memcpy(o, opts, size);
+  o->version = TEMPORAL_CLIENT_OPTIONS_VERSION;
+  if (o->connect_timeout < 0)
+    return temporal__error(TEMPORAL_EINVAL, "temporal_client_options: connect_timeout is negative");
+  bool explicit_tls = o->tls || (o->tls_root_certs_pem && *o->tls_root_certs_pem);
+  if (o->plaintext_api_key && explicit_tls)
+    return temporal__error(TEMPORAL_EINVAL,
+                           "temporal_client_options: plaintext_api_key contradicts tls / tls_root_certs_pem");
+  /* A key in the clear is a leaked key: TLS unless the caller said otherwise. */
+  if (o->api_key && *o->api_key && !o->plaintext_api_key) o->tls = true;
+  return 0;
+}
+
 int temporal_client_connect(temporal_client **out, const temporal_client_options *opts) {
   if (!out) return temporal__error(TEMPORAL_EINVAL, "temporal_client_connect: out is NULL");
   *out = NULL;
-  const temporal_client_options defaults = TEMPORAL_CLIENT_OPTIONS_INIT;
-  if (!opts) opts = &defaults;
-  if (opts->version != TEMPORAL_CLIENT_OPTIONS_VERSION)
-    return temporal__error(TEMPORAL_EINVAL, "temporal_client_options: unsupported version %u (expected %d)",
-                           opts->version, TEMPORAL_CLIENT_OPTIONS_VERSION);
-  if (opts->connect_timeout < 0)
-    return temporal__error(TEMPORAL_EINVAL, "temporal_client_options: connect_timeout is negative");
+  temporal_client_options o;
+  int rc = read_options(&o, opts);
+  if (rc != 0) return rc;
+  opts = &o;
   const char *target = opts->target && *opts->target ? opts->target : "localhost:7233";
 
   temporal_client *client = calloc(1, sizeof *client);
   if (!client) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  int rc = temporal__transport_new(&client->transport, opts);
+  rc = temporal__transport_new(&client->transport, opts);
   if (rc != 0) goto fail;
   client->namespace_ = temporal__strdup(opts->namespace_ && *opts->namespace_ ? opts->namespace_ : "default");
   client->identity =

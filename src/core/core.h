@@ -10,6 +10,10 @@
 #include "temporal/errors.h"
 #include "temporal/log.h"
 
+/* The largest gRPC message the transport sends or receives. Nothing bigger can ever be reported to
+ * the server, so it also bounds what a process-pool child may send back. */
+#define TEMPORAL__MAX_MESSAGE_BYTES (128 * 1024 * 1024)
+
 /* Records `code` with a formatted message as the calling thread's last error; returns `code`, so
  * `return temporal__error(TEMPORAL_EINVAL, "...")` reads naturally. */
 int temporal__error(int code, const char *format, ...) TEMPORAL_PRINTF(2, 3);

@@ -1,6 +1,11 @@
-/* Process-wide logging: a level threshold and a sink (stderr by default). */
+/* Process-wide logging: a level threshold and a sink (stderr by default).
+ *
+ * Every line is one record: control characters in it (from any value formatted into it, e.g. an
+ * activity id the server sent) are written as escapes (\n, \r, \t, \xNN), so a value cannot end
+ * the line early, forge another record or send terminal escape sequences. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "core/core.h"
@@ -49,10 +54,37 @@ static const char *level_name(temporal_log_level level) {
   }
 }
 
+/* `in` with its control characters escaped, into `out` (cap > 0 bytes; cut short rather than split
+ * an escape). */
+static void escape_controls(char *out, size_t cap, const char *in) {
+  static const char hex[] = "0123456789abcdef";
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+    char esc[5];
+    size_t len = 0;
+    if (*p == '\n' || *p == '\r' || *p == '\t') {
+      esc[len++] = '\\';
+      esc[len++] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+    } else if (*p < 0x20 || *p == 0x7f) {
+      esc[len++] = '\\';
+      esc[len++] = 'x';
+      esc[len++] = hex[*p >> 4];
+      esc[len++] = hex[*p & 15];
+    } else {
+      esc[len++] = (char)*p;
+    }
+    if (n + len >= cap) break;
+    memcpy(out + n, esc, len);
+    n += len;
+  }
+  out[n] = '\0';
+}
+
 void temporal__vlog(temporal_log_level level, const char *format, va_list ap) {
   if (!temporal__log_enabled(level)) return;
-  char line[2048];
-  vsnprintf(line, sizeof line, format, ap);
+  char raw[2048], line[4 * sizeof raw];
+  vsnprintf(raw, sizeof raw, format, ap);
+  escape_controls(line, sizeof line, raw);
   if (sink) {
     sink(level, line, sink_data);
     return;

@@ -62,6 +62,11 @@ void temporal__pool_child_main(int sock, void *data) {
     free(job);
     const uint8_t *body = result;
     uint32_t kind = TEMPORAL__POOL_FRAME_RESULT;
+    if (rc == 0 && result_len > TEMPORAL__POOL_MAX_FRAME)
+      rc = temporal__error(TEMPORAL_ETOOBIG,
+                           "the activity's result is %zu bytes; no result over %llu bytes can be reported to "
+                           "the server",
+                           result_len, (unsigned long long)TEMPORAL__POOL_MAX_FRAME);
     if (rc != 0) {
       kind = TEMPORAL__POOL_FRAME_ERROR;
       body = (const uint8_t *)temporal_error_last();

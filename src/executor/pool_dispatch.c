@@ -27,7 +27,6 @@ void temporal__pool_wake(temporal__pool *p) {
 
 static void close_child_fd(temporal__pool_child *c) {
   if (c->fd < 0) return;
-  temporal__private_fd_remove(c->fd);
   close(c->fd);
   c->fd = -1;
 }
@@ -40,7 +39,7 @@ static void reset_io(temporal__pool_child *c) {
   c->in_got = 0;
   free(c->in_buf);
   c->in_buf = NULL;
-  c->in_len = c->in_off = 0;
+  c->in_len = c->in_off = c->in_cap = 0;
   c->interrupted_at = 0;
 }
 
@@ -135,7 +134,30 @@ static void child_write(temporal__pool *p, temporal__pool_child *c) {
   }
 }
 
+/* The child broke the framing or announced more than can ever be reported: its attempt fails with
+ * `reason` (the job is taken first, so the exit report that follows finds none) and it is killed. */
+static void child_misbehaved(temporal__pool *p, temporal__pool_child *c, const char *reason) {
+  temporal_executor_job *job = c->job;
+  c->job = NULL;
+  TLOG_ERROR("process pool: %s; stopping it", reason);
+  if (job) temporal_executor_job_abandon(job, reason);
+  temporal__zygote_kill(p->zygote, c->pid);
+  child_hung_up(p, c);
+}
+
+/* Makes room for the next bytes of the frame: the buffer doubles up to the announced length. */
+static bool grow_in_buf(temporal__pool_child *c) {
+  size_t cap = c->in_cap ? c->in_cap * 2 : TEMPORAL__POOL_FIRST_CHUNK;
+  if (cap > c->in_len) cap = c->in_len;
+  uint8_t *grown = realloc(c->in_buf, cap ? cap : 1);
+  if (!grown) return false;
+  c->in_buf = grown;
+  c->in_cap = cap;
+  return true;
+}
+
 static void child_read(temporal__pool *p, temporal__pool_child *c) {
+  char reason[256];
   while (c->fd >= 0) {
     uint8_t *into;
     size_t want;
@@ -143,8 +165,14 @@ static void child_read(temporal__pool *p, temporal__pool_child *c) {
       into = c->in_hdr + c->in_got;
       want = sizeof c->in_hdr - c->in_got;
     } else {
+      if (c->in_off == c->in_cap && !grow_in_buf(c)) {
+        snprintf(reason, sizeof reason, "out of memory for the %zu-byte result of activity process %d",
+                 c->in_len, (int)c->pid);
+        child_misbehaved(p, c, reason);
+        return;
+      }
       into = c->in_buf + c->in_off;
-      want = c->in_len - c->in_off;
+      want = c->in_cap - c->in_off;
     }
     ssize_t n = want ? recv(c->fd, into, want, MSG_DONTWAIT) : 0;
     if (want && n < 0) {
@@ -162,23 +190,22 @@ static void child_read(temporal__pool *p, temporal__pool_child *c) {
       if (c->in_got < sizeof c->in_hdr) continue;
       c->in_kind = (uint32_t)temporal__get_le(c->in_hdr, 4);
       uint64_t len = temporal__get_le(c->in_hdr + 4, 8);
-      if (len > TEMPORAL__POOL_MAX_FRAME || len > SIZE_MAX ||
-          (c->in_kind != TEMPORAL__POOL_FRAME_RESULT && c->in_kind != TEMPORAL__POOL_FRAME_ERROR)) {
-        TLOG_ERROR("process pool: activity process %d sent a malformed frame; stopping it", (int)c->pid);
-        temporal__zygote_kill(p->zygote, c->pid);
-        child_hung_up(p, c);
+      if (c->in_kind != TEMPORAL__POOL_FRAME_RESULT && c->in_kind != TEMPORAL__POOL_FRAME_ERROR) {
+        snprintf(reason, sizeof reason, "activity process %d sent a malformed frame (kind %u)", (int)c->pid,
+                 c->in_kind);
+        child_misbehaved(p, c, reason);
+        return;
+      }
+      if (len > TEMPORAL__POOL_MAX_FRAME) {
+        snprintf(reason, sizeof reason,
+                 "activity process %d sent a %llu-byte result; no result over %llu bytes can be reported "
+                 "to the server",
+                 (int)c->pid, (unsigned long long)len, (unsigned long long)TEMPORAL__POOL_MAX_FRAME);
+        child_misbehaved(p, c, reason);
         return;
       }
       c->in_len = (size_t)len;
-      c->in_off = 0;
-      c->in_buf = malloc(c->in_len ? c->in_len : 1);
-      if (!c->in_buf) {
-        TLOG_ERROR("process pool: out of memory for a %zu-byte result; stopping process %d", c->in_len,
-                   (int)c->pid);
-        temporal__zygote_kill(p->zygote, c->pid);
-        child_hung_up(p, c);
-        return;
-      }
+      c->in_off = c->in_cap = 0;
     } else {
       c->in_off += (size_t)n;
     }
@@ -200,7 +227,6 @@ static void add_child(temporal__pool *p, pid_t pid, int fd) {
     if (!grown) {
       pthread_mutex_unlock(&p->lock);
       TLOG_ERROR("process pool: out of memory; stopping new process %d", (int)pid);
-      temporal__private_fd_remove(fd);
       close(fd); /* it sees EOF and exits */
       return;
     }

@@ -11,7 +11,13 @@
 
 #include "executor/process_internal.h"
 
-#define TEMPORAL__POOL_MAX_FRAME ((uint64_t)1 << 34) /* 16 GiB: anything larger is a broken peer */
+/* The largest frame either side accepts: a result bigger than the largest message the transport sends
+ * could never be reported, and a job is a task the transport received. The framing adds a few bytes
+ * of header to the serialized result, hence the margin. */
+#define TEMPORAL__POOL_MAX_FRAME ((uint64_t)TEMPORAL__MAX_MESSAGE_BYTES + 4096)
+/* A frame's buffer starts at most this big and grows as its bytes arrive, so a child that announces a
+ * large frame costs the worker only what it really sends. */
+#define TEMPORAL__POOL_FIRST_CHUNK ((size_t)64 * 1024)
 #define TEMPORAL__POOL_FRAME_RESULT 0u
 #define TEMPORAL__POOL_FRAME_ERROR 1u
 
@@ -33,7 +39,7 @@ typedef struct temporal__pool_child {
   uint8_t in_hdr[12];
   size_t in_got;
   uint8_t *in_buf;
-  size_t in_len, in_off;
+  size_t in_len, in_off, in_cap; /* announced length, bytes received, bytes allocated */
   uint32_t in_kind;
   int64_t interrupted_at; /* monotonic ns the dispatcher first saw the job interrupted; 0 = not */
   bool killing;           /* SIGKILL requested after kill_grace */

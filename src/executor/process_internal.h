@@ -73,6 +73,8 @@ int temporal__job_decode(temporal__job_header *out, const uint8_t *bytes, size_t
 
 /* Number of slots, and the largest encoded heartbeat details a slot holds. */
 uint32_t temporal__ssm_slot_count(const temporal_shared_state_manager *manager);
+/* The event fd children write to announce heartbeats: a process pool's children keep it open. */
+int temporal__ssm_event_fd(const temporal_shared_state_manager *manager);
 size_t temporal__ssm_max_details(const temporal_shared_state_manager *manager);
 /* The slot's current generation: bumped by each acquire, so a job names the slot use it belongs
  * to and a late writer cannot touch the next activity's state. */
@@ -150,9 +152,12 @@ typedef struct temporal__zygote_event {
   int error;
 } temporal__zygote_event;
 
-/* Forks the zygote now. Call while the process has no threads that matter to the children (before
- * gRPC starts). `main` and `data` are what the children run. */
-int temporal__zygote_start(temporal__zygote **out, temporal__child_main main, void *data);
+/* Forks the zygote now. `main` and `data` are what the children run. The zygote and its children keep
+ * stdin, stdout, stderr, their own sockets and the keep_count (at most 7) descriptors in keep[]
+ * (the shared state manager's); every other descriptor of the worker is closed in them. Forking is
+ * safest while the process has no threads that matter to the children (before gRPC starts). */
+int temporal__zygote_start(temporal__zygote **out, temporal__child_main main, void *data, const int *keep,
+                           size_t keep_count);
 /* The parent's control socket: poll it for POLLIN, then call temporal__zygote_read_event. */
 int temporal__zygote_fd(const temporal__zygote *zygote);
 /* Asks for one more child (answered by a CHILD_STARTED or SPAWN_FAILED event). */
@@ -166,12 +171,6 @@ int temporal__zygote_read_event(temporal__zygote *zygote, temporal__zygote_event
 void temporal__zygote_stop(temporal__zygote *zygote);
 /* The zygote's pid (tests). */
 pid_t temporal__zygote_pid(const temporal__zygote *zygote);
-
-/* File descriptors that belong to the worker process only (control and child sockets of every
- * pool): a zygote forked later closes them, so a zygote never holds another pool's sockets open. */
-void temporal__private_fd_add(int fd);
-void temporal__private_fd_remove(int fd);
-void temporal__private_fds_close_all(void);
 
 /* How a child ended, into buf: "was killed by signal 11 (SIGSEGV)" / "exited with status 3". */
 void temporal__describe_wait_status(char *buf, size_t size, int status);

@@ -78,10 +78,7 @@ static void pool_shutdown(void *self) {
     free(q);
     q = next;
   }
-  if (p->wake_fd >= 0) {
-    temporal__private_fd_remove(p->wake_fd);
-    close(p->wake_fd);
-  }
+  if (p->wake_fd >= 0) close(p->wake_fd);
   pthread_mutex_destroy(&p->lock);
   free(p->children);
   free(p->live);
@@ -138,7 +135,9 @@ int temporal__process_pool_new(temporal_executor **out, temporal_shared_state_ma
   pthread_mutex_init(&p->lock, NULL);
 
   /* The fork comes first, before this pool has a thread or any fd the children should not have. */
-  int rc = temporal__zygote_start(&p->zygote, temporal__pool_child_main, ctx);
+  /* The children reach the manager's shared memory (mapped, inherited) and its event fd. */
+  int keep = temporal__ssm_event_fd(manager);
+  int rc = temporal__zygote_start(&p->zygote, temporal__pool_child_main, ctx, &keep, 1);
   if (rc != 0) {
     pool_shutdown(p);
     return rc;
@@ -149,7 +148,6 @@ int temporal__process_pool_new(temporal_executor **out, temporal_shared_state_ma
     pool_shutdown(p);
     return rc;
   }
-  temporal__private_fd_add(p->wake_fd);
   int err = pthread_create(&p->thread, NULL, temporal__pool_dispatcher_main, p);
   if (err != 0) {
     rc = temporal__error(TEMPORAL_ESYSTEM, "process pool: cannot start its thread: %s", strerror(err));

@@ -243,6 +243,10 @@ uint32_t temporal__ssm_slot_count(const temporal_shared_state_manager *manager) 
   return manager->count;
 }
 
+int temporal__ssm_event_fd(const temporal_shared_state_manager *manager) {
+  return manager->event_fd;
+}
+
 size_t temporal__ssm_max_details(const temporal_shared_state_manager *manager) {
   return manager->max_details;
 }

@@ -1,6 +1,8 @@
 /* The zygote: a single-threaded process forked when the process pool is created, before the
  * worker starts gRPC (whose threads make fork unsafe). It forks the pool's children on request,
- * hands the parent a socket to each (SCM_RIGHTS), reaps them and reports how they ended.
+ * hands the parent a socket to each (SCM_RIGHTS), reaps them and reports how they ended. It keeps
+ * only the descriptors the children need (close_fds_except), so a pool made after the client
+ * connected does not hand the worker's gRPC socket to every child.
  *
  * Parent <-> zygote: an AF_UNIX SOCK_SEQPACKET pair of fixed-size messages. The zygote lives until
  * its control socket hangs up (the pool is freed or the worker process died); then it SIGKILLs and
@@ -39,49 +41,38 @@ struct temporal__zygote {
   int ctl; /* the parent's end */
 };
 
-/* ---- fds private to the worker process -------------------------------------------------------------- */
+/* ---- descriptors the zygote keeps ------------------------------------------------------------------ */
 
-static pthread_mutex_t private_lock = PTHREAD_MUTEX_INITIALIZER;
-static int *private_fds;
-static size_t private_count, private_cap;
-
-void temporal__private_fd_add(int fd) {
-  pthread_mutex_lock(&private_lock);
-  if (private_count == private_cap) {
-    size_t cap = private_cap ? private_cap * 2 : 16;
-    int *grown = realloc(private_fds, cap * sizeof *grown);
-    if (!grown) {
-      /* Only costs a later zygote holding this fd open; not worth failing for. */
-      pthread_mutex_unlock(&private_lock);
-      return;
-    }
-    private_fds = grown;
-    private_cap = cap;
-  }
-  private_fds[private_count++] = fd;
-  pthread_mutex_unlock(&private_lock);
+/* close_range, or (a kernel before 5.9) one close at a time up to the descriptor limit. */
+static void close_span(unsigned int from, unsigned int to) {
+  if (from > to || close_range(from, to, 0) == 0) return;
+  long max = sysconf(_SC_OPEN_MAX);
+  unsigned int limit = max > 0 && max <= 1048576 ? (unsigned int)max - 1 : 65535;
+  if (to > limit) to = limit;
+  for (unsigned int fd = from; fd <= to; fd++) close((int)fd);
 }
 
-void temporal__private_fd_remove(int fd) {
-  pthread_mutex_lock(&private_lock);
-  for (size_t i = 0; i < private_count; i++) {
-    if (private_fds[i] == fd) {
-      private_fds[i] = private_fds[--private_count];
-      break;
+/* Closes every descriptor from 3 up except those in keep[] (n, at most 8, any order). Runs in the
+ * fresh fork of the zygote: whatever the worker had open when the pool was made (the client's gRPC
+ * socket, other pools' sockets, the program's own files) stays with the worker, whatever the order
+ * in which the program made its client and its pools. */
+static void close_fds_except(const int *keep, size_t n) {
+  int sorted[8];
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < 8; i++)
+    if (keep[i] > 2) sorted[k++] = keep[i];
+  for (size_t i = 1; i < k; i++) /* insertion sort of a handful */
+    for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
     }
+  unsigned int from = 3;
+  for (size_t i = 0; i < k; i++) {
+    close_span(from, (unsigned int)sorted[i] - 1);
+    from = (unsigned int)sorted[i] + 1;
   }
-  if (private_count == 0) {
-    free(private_fds);
-    private_fds = NULL;
-    private_cap = 0;
-  }
-  pthread_mutex_unlock(&private_lock);
-}
-
-/* In a fresh fork, where the caller of fork held private_lock: no locking (nobody else runs). */
-void temporal__private_fds_close_all(void) {
-  for (size_t i = 0; i < private_count; i++) close(private_fds[i]);
-  private_count = 0;
+  close_span(from, ~0u);
 }
 
 /* ---- helpers -------------------------------------------------------------------------------------- */
@@ -295,7 +286,8 @@ static int other_threads(void) {
   return n > 0 ? n - 1 : 0;
 }
 
-int temporal__zygote_start(temporal__zygote **out, temporal__child_main main, void *data) {
+int temporal__zygote_start(temporal__zygote **out, temporal__child_main main, void *data, const int *keep,
+                           size_t keep_count) {
   *out = NULL;
   int threads = other_threads();
   if (threads > 0)
@@ -313,17 +305,22 @@ int temporal__zygote_start(temporal__zygote **out, temporal__child_main main, vo
   }
   /* Unflushed stdio buffers would otherwise be written again by every child that flushes. */
   fflush(NULL);
-  /* Held across fork so the zygote's copy of the private fd list is consistent. */
-  pthread_mutex_lock(&private_lock);
+  if (keep_count > 7) {
+    close(sv[0]);
+    close(sv[1]);
+    free(z);
+    return temporal__error(TEMPORAL_EINVAL, "process pool: at most 7 descriptors to keep");
+  }
+  int kept[8];
+  kept[0] = sv[1];
+  for (size_t i = 0; i < keep_count; i++) kept[i + 1] = keep[i];
   pid_t pid = fork();
   if (pid == 0) {
     free(z); /* the parent's handle; unreferenced here (a leak checker in a child would say so) */
-    close(sv[0]);
-    temporal__private_fds_close_all();
+    close_fds_except(kept, keep_count + 1);
     zygote_main(sv[1], main, data);
     _exit(0);
   }
-  pthread_mutex_unlock(&private_lock);
   int e = errno;
   close(sv[1]);
   if (pid < 0) {
@@ -333,7 +330,6 @@ int temporal__zygote_start(temporal__zygote **out, temporal__child_main main, vo
   }
   z->pid = pid;
   z->ctl = sv[0];
-  temporal__private_fd_add(z->ctl);
   *out = z;
   return 0;
 }
@@ -399,7 +395,6 @@ int temporal__zygote_read_event(temporal__zygote *zygote, temporal__zygote_event
       }
       out->kind = TEMPORAL__ZYGOTE_CHILD_STARTED;
       out->fd = fd;
-      temporal__private_fd_add(fd);
       return 1;
     case MSG_EXITED:
       out->kind = TEMPORAL__ZYGOTE_CHILD_EXITED;
@@ -417,7 +412,6 @@ int temporal__zygote_read_event(temporal__zygote *zygote, temporal__zygote_event
 
 void temporal__zygote_stop(temporal__zygote *zygote) {
   if (!zygote) return;
-  temporal__private_fd_remove(zygote->ctl);
   close(zygote->ctl); /* the zygote sees the hang-up, kills and reaps its children, exits */
   int64_t deadline = temporal__monotonic_ns() + STOP_WAIT_NS;
   temporal_duration_ns nap = 100000; /* 0.1 ms, doubling to 10 ms */

@@ -9,6 +9,7 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/support/time.h>
 
+#include "core/proto_depth.h"
 #include "temporal/version.h"
 #include "transport/transport_private.h"
 
@@ -147,8 +148,22 @@ static int decode_response(ProtobufCMessage **out, const char *method, grpc_byte
     return temporal__error(TEMPORAL_EDECODE, "%s: cannot read the response", method);
   grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
   grpc_byte_buffer_reader_destroy(&reader);
-  *out = protobuf_c_message_unpack(descriptor, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
   size_t len = GRPC_SLICE_LENGTH(all);
+  /* Measured before protobuf-c unpacks it recursively (core/proto_depth.h): anyone who can fail an
+   * activity chooses how deep its failure's cause chain goes. */
+  temporal__proto_depth depth =
+      temporal__proto_check_depth(descriptor, GRPC_SLICE_START_PTR(all), len, TEMPORAL__PROTO_MAX_DEPTH);
+  if (depth != TEMPORAL__PROTO_DEPTH_OK) {
+    grpc_slice_unref(all);
+    if (depth == TEMPORAL__PROTO_TOO_DEEP)
+      return temporal__error(TEMPORAL_EDECODE,
+                             "%s: the %zu-byte response nests messages more than %d deep (a failure's cause "
+                             "chain?); refusing to decode it",
+                             method, len, TEMPORAL__PROTO_MAX_DEPTH);
+    return temporal__error(TEMPORAL_EDECODE, "%s: the %zu-byte response is not a well-formed %s", method, len,
+                           descriptor->name);
+  }
+  *out = protobuf_c_message_unpack(descriptor, NULL, len, GRPC_SLICE_START_PTR(all));
   grpc_slice_unref(all);
   if (!*out)
     return temporal__error(TEMPORAL_EDECODE, "%s: cannot decode the %zu-byte response as %s", method, len,
@@ -229,7 +244,7 @@ int temporal__transport_call(temporal__transport *t, const char *method, const P
         temporal__log(loud ? TEMPORAL_LOG_WARN : TEMPORAL_LOG_DEBUG,
                       "%s: %s: %s; retrying in %lld ms (attempt %d)", method, code_name, a.message,
                       (long long)(delay / TEMPORAL_MS), attempts);
-      if (temporal__cancel_source_sleep(opts->cancel, delay)) continue;
+      if (temporal__transport_retry_sleep(t, opts->cancel, delay)) continue;
       cancelled = true;
     }
     set_status(status_out, cancelled ? GRPC_STATUS_CANCELLED : (int)a.code,

@@ -92,16 +92,27 @@ void temporal__cancel_source_remove(temporal__cancel_source *src, grpc_call *cal
 }
 
 bool temporal__cancel_source_sleep(temporal__cancel_source *src, temporal_duration_ns d) {
+  return temporal__cancel_source_sleep_while(src, d, NULL, 0);
+}
+
+bool temporal__cancel_source_sleep_while(temporal__cancel_source *src, temporal_duration_ns d,
+                                         const atomic_uint *epoch, unsigned int seen) {
   if (!src) {
     temporal__sleep_ns(d);
     return true;
   }
   struct timespec deadline = temporal__deadline_ts(d);
   pthread_mutex_lock(&src->mu);
-  while (!atomic_load(&src->cancelled)) {
+  while (!atomic_load(&src->cancelled) && !(epoch && atomic_load(epoch) != seen)) {
     if (pthread_cond_timedwait(&src->cond, &src->mu, &deadline) != 0) break; /* ETIMEDOUT */
   }
   bool cancelled = atomic_load(&src->cancelled);
   pthread_mutex_unlock(&src->mu);
   return !cancelled;
+}
+
+void temporal__cancel_source_wake(temporal__cancel_source *src) {
+  pthread_mutex_lock(&src->mu);
+  pthread_cond_broadcast(&src->cond);
+  pthread_mutex_unlock(&src->mu);
 }

@@ -15,7 +15,6 @@
 #define TEMPORAL__DEFAULT_CALL_TIMEOUT (10 * TEMPORAL_SECOND)
 /* DEFAULT retry mode: attempts per call (the first one included). */
 #define TEMPORAL__DEFAULT_MAX_ATTEMPTS 10
-#define TEMPORAL__MAX_MESSAGE_BYTES (128 * 1024 * 1024)
 
 struct temporal__transport {
   grpc_channel *channel;
@@ -24,6 +23,18 @@ struct temporal__transport {
   char *namespace_;
   char *authorization; /* "Bearer <key>", or NULL */
   atomic_bool internal_error_differentiation;
+
+  /* The connectivity watcher (connectivity.c). `mu` guards the channel against the watcher while the
+   * transport is freed, and the list of retry sleeps to wake when the channel becomes ready. */
+  pthread_mutex_t mu;
+  pthread_cond_t ready_cond;  /* broadcast with ready_epoch: wakes retry sleeps without a source */
+  atomic_uint ready_epoch;    /* +1 each time the channel becomes READY */
+  temporal__cancel_source **sleepers; /* the sources of retry sleeps in progress (repeats allowed) */
+  size_t sleeper_count, sleeper_cap;
+  bool stopping;
+  bool watcher_started;
+  pthread_t watcher;
+  grpc_completion_queue *watch_cq;
 };
 
 /* "NOT_FOUND" for 5, ... ("UNKNOWN_CODE" for codes gRPC does not define). Never NULL. */
@@ -45,6 +56,23 @@ bool temporal__grpc_is_retryable(int grpc_code, const char *message, temporal__r
  * grpc-status-details-bin trailer), e.g. "NamespaceNotFoundFailure", copied into `out` (cap bytes).
  * Returns false and leaves out = "" when there is no parsable detail. */
 bool temporal__status_detail_type(char *out, size_t cap, const uint8_t *data, size_t len);
+
+/* Starts the connectivity watcher on a new transport (channel made); stops it and destroys the channel
+ * (before the rest of the transport is freed). */
+int temporal__connectivity_start(temporal__transport *t);
+void temporal__connectivity_stop_and_destroy_channel(temporal__transport *t);
+
+/* A retry's pause: sleeps `d`, but ends early when the channel becomes READY (the server is back, so
+ * the call goes again at once instead of waiting out a backoff that grew during the outage). Asks
+ * the channel to connect meanwhile. False when `cancel` was cancelled. */
+bool temporal__transport_retry_sleep(temporal__transport *t, temporal__cancel_source *cancel,
+                                     temporal_duration_ns d);
+
+/* Cancel-source internals for the retry sleep: sleep until cancelled, `d` passed, or *epoch differs
+ * from `seen` (checked whenever the source is woken); and a wake-up. */
+bool temporal__cancel_source_sleep_while(temporal__cancel_source *src, temporal_duration_ns d,
+                                         const atomic_uint *epoch, unsigned int seen);
+void temporal__cancel_source_wake(temporal__cancel_source *src);
 
 /* Cancel-source hooks for the call loop. _add registers an in-flight call (TEMPORAL_ECANCELLED if
  * the source is already cancelled, TEMPORAL_ENOMEM); _remove unregisters it before it is unref'd. */

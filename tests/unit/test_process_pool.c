@@ -7,11 +7,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
+#include "executor/pool_internal.h"
 #include "executor/process_internal.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "test.h"
@@ -100,6 +102,42 @@ static int test_run(uint8_t **out, size_t *len_out, temporal_shared_state_manage
     *out = (uint8_t *)s;
     *len_out = strlen(s);
     return 0;
+  }
+  if (strcmp(cmd, "fds") == 0) { /* "<fd>=<what it is>;" for each open descriptor */
+    DIR *d = opendir("/proc/self/fd");
+    char *list = temporal__strdup("");
+    for (struct dirent *e; d && (e = readdir(d));) {
+      if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d)) continue;
+      char path[300], what[256];
+      snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+      ssize_t n = readlink(path, what, sizeof what - 1);
+      what[n > 0 ? n : 0] = 0;
+      char *grown = temporal__asprintf("%s%s=%s;", list, e->d_name, what);
+      free(list);
+      list = grown;
+    }
+    if (d) closedir(d);
+    *out = (uint8_t *)list;
+    *len_out = strlen(list);
+    return 0;
+  }
+  if (strcmp(cmd, "huge") == 0) { /* a result one byte over what can be reported */
+    *len_out = TEMPORAL__POOL_MAX_FRAME + 1;
+    *out = malloc(*len_out); /* untouched: the pages cost nothing until read */
+    return *out ? 0 : temporal__error(TEMPORAL_ENOMEM, "no memory");
+  }
+  if (strcmp(cmd, "liar") == 0) { /* announces a 1 TiB result on its socket, then sends nothing */
+    for (int fd = 3; fd < 256; fd++) {
+      int type;
+      socklen_t type_len = sizeof type;
+      if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0) continue;
+      uint8_t hdr[12];
+      temporal__put_le(hdr, TEMPORAL__POOL_FRAME_RESULT, 4);
+      temporal__put_le(hdr + 4, (uint64_t)1 << 40, 8);
+      if (write(fd, hdr, sizeof hdr) != (ssize_t)sizeof hdr) _exit(4);
+      for (;;) pause();
+    }
+    _exit(5);
   }
   if (strcmp(cmd, "segv") == 0) {
     signal(SIGSEGV, SIG_DFL); /* a sanitizer's handler would turn the crash into an exit */
@@ -352,6 +390,82 @@ TEST(pool_two_pools_do_not_hold_each_others_sockets) {
   CHECK_STR_EQ("b", (const char *)wait_job(0)->result);
   temporal_executor_free(b);
   temporal_shared_state_manager_free(m);
+}
+
+TEST(pool_result_over_the_frame_limit_fails_its_attempt_only) {
+  col_init();
+  temporal_shared_state_manager *m = new_manager(4, 0);
+  temporal_executor *ex = new_pool(m, 1, 0, test_run);
+  wait_children(ex, 1);
+  pid_t pid;
+  temporal__process_pool_pids(ex, &pid, 1);
+  /* Too big to report: the child says so instead of sending it, and stays. */
+  submit(ex, 0, "huge");
+  CHECK_CONTAINS(wait_job(0)->reason, "no result over");
+  CHECK_CONTAINS(col.out[0].reason, "can be reported to the server");
+  submit(ex, 1, "pid");
+  CHECK_EQ_INT(pid, atoi((const char *)wait_job(1)->result));
+  /* A child that announces 1 TiB: its attempt fails with the size, before the worker allocates it;
+   * the child is replaced and the next job runs. */
+  submit(ex, 2, "liar");
+  CHECK_CONTAINS(wait_job(2)->reason, "sent a 1099511627776-byte result; no result over");
+  submit(ex, 3, "echo:after");
+  CHECK_STR_EQ("after", (const char *)wait_job(3)->result);
+  temporal_executor_free(ex);
+  temporal_shared_state_manager_free(m);
+}
+
+/* What descriptor `fd` of this process is ("socket:[123]", "pipe:[456]", a path). */
+static void fd_target(int fd, char *out, size_t cap) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(path, out, cap - 1);
+  CHECK(n > 0);
+  out[n] = 0;
+}
+
+TEST(pool_made_after_a_connection_keeps_only_the_descriptors_it_needs) {
+  col_init();
+  /* What a connected client leaves open in the worker before the pool exists: a TCP socket (no
+   * close-on-exec would help: the zygote forks without exec) and the program's own pipe. */
+  int tcp = socket(AF_INET, SOCK_STREAM, 0);
+  int p[2];
+  CHECK(tcp >= 0 && pipe(p) == 0);
+  char tcp_what[64], pipe_what[64];
+  fd_target(tcp, tcp_what, sizeof tcp_what);
+  fd_target(p[0], pipe_what, sizeof pipe_what);
+  temporal_shared_state_manager *m = new_manager(4, 0);
+  temporal_executor *ex = new_pool(m, 1, 0, test_run);
+  submit(ex, 0, "fds");
+  const char *fds = (const char *)wait_job(0)->result;
+  CHECK(fds != NULL);
+  /* The child: not the worker's socket or pipe; one socket (its own, to the worker) and the manager's
+   * event fd, besides stdin, stdout and stderr. */
+  CHECK(!strstr(fds, tcp_what) && !strstr(fds, pipe_what));
+  int sockets = 0;
+  for (const char *s = fds; (s = strstr(s, "socket:")); s++) sockets++;
+  CHECK_EQ_INT(1, sockets);
+  CHECK_CONTAINS(fds, "anon_inode:[eventfd]");
+  /* The zygote, read from here: neither. */
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%d/fd", (int)temporal__process_pool_zygote_pid(ex));
+  DIR *d = opendir(dir);
+  CHECK(d != NULL);
+  for (struct dirent *e; (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    char path[400], what[256];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    ssize_t n = readlink(path, what, sizeof what - 1);
+    if (n <= 0) continue;
+    what[n] = 0;
+    if (!strcmp(what, tcp_what) || !strcmp(what, pipe_what)) TEST_FAIL("the zygote holds fd %s (%s)", e->d_name, what);
+  }
+  closedir(d);
+  temporal_executor_free(ex);
+  temporal_shared_state_manager_free(m);
+  close(tcp);
+  close(p[0]);
+  close(p[1]);
 }
 
 /* ---- real jobs: temporal_executor_run ---------------------------------------------------------------- */
