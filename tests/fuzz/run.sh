@@ -60,7 +60,8 @@ for t in "${targets[@]}"; do
   dir="$work/$t"
   rc="$(cat "$dir/status")"
   stat() { sed -n "s/^stat::$1: *//p" "$dir/log" | tail -1; }
-  cov="$(grep -o 'cov: [0-9]*' "$dir/log" | tail -1 | cut -d' ' -f2)"
+  # None when the target failed on a seed, before libFuzzer printed any coverage.
+  cov="$(grep -o 'cov: [0-9]*' "$dir/log" | tail -1 | cut -d' ' -f2 || true)"
   result=ok
   [ "$rc" = 0 ] || { result="FAILED (exit $rc)"; failed=1; }
   printf '%-16s %12s %10s %8s %6s  %s\n' "$t" "$(stat number_of_executed_units)" \
