@@ -59,11 +59,12 @@ static void check_info(const temporal_activity *activity) {
   require_same_string(info->workflow_id, t->workflow_execution ? t->workflow_execution->workflow_id : "");
   require_same_string(info->workflow_run_id, t->workflow_execution ? t->workflow_execution->run_id : "");
   require_same_string(info->workflow_type, t->workflow_type ? t->workflow_type->name : "");
-  FUZZ_REQUIRE(strlen(info->namespace_) == (t->workflow_namespace[0] ? strlen(t->workflow_namespace)
-                                                                     : expected_job->namespace_len));
+  FUZZ_REQUIRE(strlen(info->namespace_) ==
+               (t->workflow_namespace[0] ? strlen(t->workflow_namespace) : expected_job->namespace_len));
   FUZZ_REQUIRE(strlen(info->task_queue) == expected_job->task_queue_len);
   FUZZ_REQUIRE(info->task_token_len == t->task_token.len);
-  FUZZ_REQUIRE(info->task_token_len == 0 || memcmp(info->task_token, t->task_token.data, t->task_token.len) == 0);
+  FUZZ_REQUIRE(info->task_token_len == 0 ||
+               memcmp(info->task_token, t->task_token.data, t->task_token.len) == 0);
   FUZZ_REQUIRE(info->attempt == t->attempt);
   FUZZ_REQUIRE(info->has_retry_policy == (t->retry_policy != NULL));
   for (size_t i = 0; i < info->retry_policy.non_retryable_error_type_count; i++)

@@ -11,7 +11,9 @@ uint8_t fuzz_u8(fuzz_input *in) {
   return *in->p++;
 }
 
-bool fuzz_bool(fuzz_input *in) { return fuzz_u8(in) & 1; }
+bool fuzz_bool(fuzz_input *in) {
+  return fuzz_u8(in) & 1;
+}
 
 uint32_t fuzz_u32(fuzz_input *in) {
   uint32_t v = 0;

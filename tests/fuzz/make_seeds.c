@@ -81,7 +81,8 @@ static Temporal__Api__Common__V1__Payload *json_payload(const char *text) {
 }
 
 /* A malloc'd Payloads proto taking `count` payloads. */
-static Temporal__Api__Common__V1__Payloads *payloads(size_t count, Temporal__Api__Common__V1__Payload **list) {
+static Temporal__Api__Common__V1__Payloads *payloads(size_t count,
+                                                     Temporal__Api__Common__V1__Payload **list) {
   Temporal__Api__Common__V1__Payloads *ps = malloc(sizeof *ps);
   if (!ps) die("out of memory");
   temporal__api__common__v1__payloads__init(ps);
@@ -92,8 +93,8 @@ static Temporal__Api__Common__V1__Payloads *payloads(size_t count, Temporal__Api
   return ps;
 }
 
-#define PAYLOADS(...)                                                                                 \
-  payloads(sizeof((Temporal__Api__Common__V1__Payload *[]){__VA_ARGS__}) / sizeof(void *),            \
+#define PAYLOADS(...)                                                                      \
+  payloads(sizeof((Temporal__Api__Common__V1__Payload *[]){__VA_ARGS__}) / sizeof(void *), \
            (Temporal__Api__Common__V1__Payload *[]){__VA_ARGS__})
 
 /* ---- args: 0x00 + packed Payloads, or 0x01 + JSON texts split by 0xff ------------------------------ */
@@ -124,7 +125,13 @@ static void seeds_args(void) {
   args_packed("packed-unknown-encoding", PAYLOADS(raw_payload("text/x-unknown", "hello", 5)));
   args_packed("packed-no-encoding", PAYLOADS(raw_payload(NULL, "hello", 5)));
   args_packed("packed-no-arguments", payloads(0, NULL));
-  ARGS_TEXT("text-scalars", "\"hello\"\xff" "42\xff" "4.0\xff" "1e300\xff" "false\xff" "null");
+  ARGS_TEXT("text-scalars",
+            "\"hello\"\xff"
+            "42\xff"
+            "4.0\xff"
+            "1e300\xff"
+            "false\xff"
+            "null");
   ARGS_TEXT("text-nested", "{\"a\":{\"b\":[1,{\"c\":\"\\u00e9\"}]},\"d\":-0.0}");
   ARGS_TEXT("text-nul-in-string", "\"a\\u0000b\"");
   ARGS_TEXT("text-big-integers", "18446744073709551616\xff-9223372036854775809\xff[9223372036854775807]");
@@ -197,7 +204,8 @@ static void seeds_failure_decode(void) {
   timeout.timeout_failure_info = &timeout_info;
   write_message("failure_decode", "timeout", &timeout.base, -1);
 
-  Temporal__Api__Failure__V1__ServerFailureInfo server_info = TEMPORAL__API__FAILURE__V1__SERVER_FAILURE_INFO__INIT;
+  Temporal__Api__Failure__V1__ServerFailureInfo server_info =
+      TEMPORAL__API__FAILURE__V1__SERVER_FAILURE_INFO__INIT;
   server_info.non_retryable = true;
   Failure server = failure_init("internal");
   server.failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_SERVER_FAILURE_INFO;
@@ -205,7 +213,8 @@ static void seeds_failure_decode(void) {
   write_message("failure_decode", "server", &server.base, -1);
 
   /* Encoded common attributes: the real message in a JSON payload. */
-  Temporal__Api__Common__V1__Payload *attrs = json_payload("{\"message\":\"real message\",\"stack_trace\":\"\"}");
+  Temporal__Api__Common__V1__Payload *attrs =
+      json_payload("{\"message\":\"real message\",\"stack_trace\":\"\"}");
   Failure encoded = failure_init("Encoded failure");
   encoded.encoded_attributes = attrs;
   encoded.failure_info_case = TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO;

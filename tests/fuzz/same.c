@@ -5,7 +5,8 @@
 #include <string.h>
 
 #define CASE_APPLICATION TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO
-#define CATEGORY_BENIGN TEMPORAL__API__ENUMS__V1__APPLICATION_ERROR_CATEGORY__APPLICATION_ERROR_CATEGORY_BENIGN
+#define CATEGORY_BENIGN \
+  TEMPORAL__API__ENUMS__V1__APPLICATION_ERROR_CATEGORY__APPLICATION_ERROR_CATEGORY_BENIGN
 
 static bool same_bytes(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len) {
   return a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0);
@@ -82,7 +83,8 @@ static bool same_error_as_failure_node(const temporal_application_error *e,
   return true;
 }
 
-bool same_error_as_failure(const temporal_application_error *e, const Temporal__Api__Failure__V1__Failure *f) {
+bool same_error_as_failure(const temporal_application_error *e,
+                           const Temporal__Api__Failure__V1__Failure *f) {
   for (; e && f; e = e->cause, f = f->cause)
     if (!same_error_as_failure_node(e, f)) return false;
   return !e && !f;

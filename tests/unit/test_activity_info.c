@@ -6,7 +6,9 @@
 #include "test.h"
 #include "worker/activity_context.h"
 
-static void no_destroy(temporal_activity *activity) { (void)activity; }
+static void no_destroy(temporal_activity *activity) {
+  (void)activity;
+}
 
 static const temporal__activity_ops ops = {.destroy = no_destroy};
 
