@@ -101,8 +101,10 @@ static bool is_valid_application_failure(const Temporal__Api__Failure__V1__Failu
   if (f->failure_info_case != CASE_APPLICATION || !info) return false;
   if (info->category != 0 && info->category != 1) return false;
   const Google__Protobuf__Duration *d = info->next_retry_delay;
+  /* A delay is any non-negative int64 of nanoseconds, the longest included. */
   return !d || (d->seconds >= 0 && d->nanos >= 0 && d->nanos < 1000000000 &&
-                d->seconds < INT64_MAX / TEMPORAL_SECOND);
+                (d->seconds < INT64_MAX / TEMPORAL_SECOND ||
+                 (d->seconds == INT64_MAX / TEMPORAL_SECOND && d->nanos <= INT64_MAX % TEMPORAL_SECOND)));
 }
 
 static void put_u32(uint8_t *p, uint32_t v) {
