@@ -5,7 +5,8 @@
 #   make build   configure and build ./build
 #   make test    unit + integration tests in ./build, then the same suite in ./build-asan (ASan+UBSan)
 #                and in ./build-tsan (ThreadSanitizer); then valgrind over the unit tests and the C workers
-#                of the core integration tests
+#                of the core integration tests; then each fuzz target briefly (check-fuzz)
+#   make fuzz    the libFuzzer targets of tests/fuzz in ./build-fuzz (clang), FUZZ_SECONDS each
 #   make demo    the hello example against a dev server of its own
 #   make clean   remove the build directories
 
@@ -13,6 +14,14 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
+FUZZ_DIR ?= build-fuzz
+# Seconds each fuzz target runs in `make fuzz`, and in `make test` (check-fuzz: enough to catch a
+# decoder that broke, short enough for CI).
+FUZZ_SECONDS ?= 300
+CHECK_FUZZ_SECONDS ?= 30
+# libFuzzer comes with clang (scripts/setup-system.sh installs Debian 12's); read on the first
+# configure of $(FUZZ_DIR) only.
+FUZZ_CC ?= clang-14
 # Extra -D options for both build directories, e.g. make test CMAKE_ARGS=-DTEMPORAL_WERROR=OFF
 CMAKE_ARGS ?=
 # -V: the unit runner's and pytest's own summaries show in the log, not only ctest's.
@@ -31,7 +40,8 @@ TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:allocator_may_r
 VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=9
 VENV_PYTHON = $(shell scripts/setup-python.sh)
 
-.PHONY: all setup build build-asan build-tsan test check check-asan check-tsan check-valgrind demo clean
+.PHONY: all setup build build-asan build-tsan build-fuzz test check check-asan check-tsan check-valgrind \
+        check-fuzz fuzz fuzz-seeds demo clean
 
 all: build
 
@@ -47,12 +57,18 @@ build-asan: setup
 build-tsan: setup
 	scripts/build.sh $(TSAN_DIR) -DTEMPORAL_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
 
+# Only the fuzz targets and the seed writer: the rest of this directory would be a fourth copy of the
+# suite.
+build-fuzz: setup
+	CC=$(FUZZ_CC) scripts/build.sh $(FUZZ_DIR) -DTEMPORAL_FUZZ=ON $(CMAKE_ARGS) -- fuzz_targets
+
 # The whole suite twice: the plain build, then the sanitizer build. One after the other even under -j.
 test:
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory check-asan
 	$(MAKE) --no-print-directory check-tsan
 	$(MAKE) --no-print-directory check-valgrind
+	$(MAKE) --no-print-directory check-fuzz
 
 check: build
 	cd $(BUILD_DIR) && ctest $(CTEST_ARGS)
@@ -69,8 +85,20 @@ check-valgrind: build
 	cd tests/integration && TEMPORAL_C_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) TEMPORAL_C_TEST_WRAPPER="$(VALGRIND)" \
 	  $(VENV_PYTHON) -m pytest -q test_activities.py test_kinds.py test_lifetimes.py
 
+# Every fuzz target for CHECK_FUZZ_SECONDS, on copies of the seed corpora; a crash, a leak, a hang
+# or a broken property fails it (tests/fuzz/README.md).
+check-fuzz: build-fuzz
+	tests/fuzz/run.sh $(FUZZ_DIR) $(CHECK_FUZZ_SECONDS)
+
+fuzz: build-fuzz
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# Rewrites tests/fuzz/corpus from tests/fuzz/make_seeds.c (regression seeds added by hand stay).
+fuzz-seeds: build-fuzz
+	$(FUZZ_DIR)/tests/fuzz/make_seeds tests/fuzz/corpus
+
 demo:
 	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

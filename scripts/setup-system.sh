@@ -13,6 +13,7 @@ PACKAGES=(
   python3-venv                      # `python3 -m venv` for the interop tests' virtual environment
   uuid-runtime                      # not needed by the library; handy in scripts
   valgrind
+  clang-14 libclang-rt-14-dev       # the fuzz build (tests/fuzz): clang, and libFuzzer + the ASan/UBSan runtimes
 )
 
 missing=()

@@ -186,8 +186,10 @@ static int duration_to_ns(temporal_duration_ns *out, const Google__Protobuf__Dur
     *out = 0;
     return 0;
   }
-  if (d->seconds < 0 || d->nanos < 0 || d->nanos >= 1000000000 ||
-      d->seconds > INT64_MAX / TEMPORAL_SECOND - 1)
+  /* Exactly the delays an error can hold (any non-negative int64 of nanoseconds), the longest
+   * included: a child's error with one must not read as a broken result. */
+  if (d->seconds < 0 || d->nanos < 0 || d->nanos >= 1000000000 || d->seconds > INT64_MAX / TEMPORAL_SECOND ||
+      (d->seconds == INT64_MAX / TEMPORAL_SECOND && d->nanos > INT64_MAX % TEMPORAL_SECOND))
     return decode_error("bad next_retry_delay");
   *out = d->seconds * TEMPORAL_SECOND + d->nanos;
   return 0;

@@ -1,6 +1,7 @@
 /* The running activity as user code sees it: info filled from the polled task, decoded arguments,
  * and the public context calls, which dispatch through `ops` so they work the same in the worker
  * process and in a process-pool child. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,12 +10,25 @@
 #include "worker/activity_context.h"
 #include "worker/task.h"
 
+/* Seconds and nanoseconds as nanoseconds. The task's fields may hold anything (a pool job's bytes,
+ * a broken peer): beyond what an int64 of nanoseconds holds (about 292 years either side of 1970)
+ * the value saturates instead of overflowing, which is undefined behaviour. */
+static int64_t seconds_to_ns(int64_t seconds, int32_t nanos) {
+  const int64_t ns_per_s = 1000000000;
+  if (seconds > INT64_MAX / ns_per_s) return INT64_MAX;
+  if (seconds < INT64_MIN / ns_per_s) return INT64_MIN;
+  int64_t ns = seconds * ns_per_s;
+  if (nanos > 0 && ns > INT64_MAX - nanos) return INT64_MAX;
+  if (nanos < 0 && ns < INT64_MIN - nanos) return INT64_MIN;
+  return ns + nanos;
+}
+
 static temporal_time_ns timestamp_ns(const Google__Protobuf__Timestamp *ts) {
-  return ts ? (temporal_time_ns)ts->seconds * 1000000000 + ts->nanos : 0;
+  return ts ? seconds_to_ns(ts->seconds, ts->nanos) : 0;
 }
 
 static temporal_duration_ns duration_ns(const Google__Protobuf__Duration *d) {
-  return d ? (temporal_duration_ns)d->seconds * 1000000000 + d->nanos : 0;
+  return d ? seconds_to_ns(d->seconds, d->nanos) : 0;
 }
 
 /* protobuf-c leaves unset strings pointing at a shared "" (never NULL), except in sub-messages that

@@ -514,6 +514,36 @@ static void check_rejected(const uint8_t *data, size_t len) {
   CHECK(out == (temporal_result *)0x1);
 }
 
+/* Found by tests/fuzz (fuzz_failure_encode): the setter takes any non-negative next_retry_delay, but
+ * the reading side refused those within a second of INT64_MAX nanoseconds, so a pool child's error
+ * with one reached the workflow as an ExecutorError. Each delay the setter takes crosses now; one
+ * nanosecond more is still refused. */
+TEST(result_serialize_longest_retry_delay_round_trips) {
+  temporal_application_error *e = NULL;
+  CHECK_EQ_INT(0, temporal_application_error_new(&e, "Later", "much later"));
+  CHECK_EQ_INT(0, temporal_application_error_set_next_retry_delay(e, INT64_MAX));
+  temporal_result *r = temporal_result_error(e);
+  temporal_result *back = round_trip(r);
+  CHECK(temporal_application_error_next_retry_delay(back->error) == INT64_MAX);
+  temporal_result_free(back);
+
+  Temporal__Api__Failure__V1__Failure *f = NULL;
+  CHECK_EQ_INT(0, temporal__failure_from_application_error(&f, e));
+  temporal_result_free(r);
+  Google__Protobuf__Duration *d = f->application_failure_info->next_retry_delay;
+  CHECK(d->seconds == INT64_MAX / TEMPORAL_SECOND && d->nanos == INT64_MAX % TEMPORAL_SECOND);
+  d->nanos++;
+  size_t packed = protobuf_c_message_get_packed_size(&f->base);
+  uint8_t *framed = malloc(13 + packed);
+  memcpy(framed, "TCR\x01\x02\x01\x00\x00\x00", 9); /* error, chain of 1 */
+  for (int i = 0; i < 4; i++) framed[9 + i] = (uint8_t)(packed >> (8 * i));
+  protobuf_c_message_pack(&f->base, framed + 13);
+  protobuf_c_message_free_unpacked(&f->base, NULL);
+  check_rejected(framed, 13 + packed);
+  CHECK_CONTAINS(temporal_error_last(), "bad next_retry_delay");
+  free(framed);
+}
+
 TEST(result_deserialize_rejects_truncated_and_trailing) {
   size_t len = 0;
   uint8_t *buf = sample_serialized(&len);
