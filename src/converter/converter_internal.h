@@ -88,8 +88,15 @@ struct temporal_application_error {
   temporal_application_error *cause;
 };
 
+/* The most failures a built Failure nests. protobuf-c packs, unpacks and frees nested messages
+ * recursively, and readers refuse deep messages (this library past 100 levels: core/proto_depth.h,
+ * Google's runtimes likewise), so a longer cause chain is cut: the last failure kept says how many
+ * causes were left out. 64 leaves room for the envelope around a failure (request, history event,
+ * the details' payloads) under 100. */
+#define TEMPORAL__FAILURE_MAX_CHAIN 64
+
 /* Application error -> a newly built Failure proto with application_failure_info (and the cause
- * chain as nested failures). source is "temporal-c". */
+ * chain as nested failures, cut at TEMPORAL__FAILURE_MAX_CHAIN). source is "temporal-c". */
 int temporal__failure_from_application_error(Temporal__Api__Failure__V1__Failure **out,
                                              const temporal_application_error *error);
 /* Shorthand: a Failure for an application error of `type` with a message. */

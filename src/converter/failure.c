@@ -1,4 +1,5 @@
 /* Application errors -> Failure protos, as RespondActivityTaskFailed carries them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,11 +73,22 @@ int temporal__failure_from_application_error(Temporal__Api__Failure__V1__Failure
   if (!out || !error)
     return temporal__error(TEMPORAL_EINVAL, "temporal__failure_from_application_error: NULL argument");
   Temporal__Api__Failure__V1__Failure *head = NULL, **link = &head;
+  unsigned int depth = 0;
   /* Iterative: each cause becomes the nested `cause` of the failure before it. */
   for (const temporal_application_error *e = error; e; e = e->cause) {
     failure_fields in = {
         e->type,         e->message,          e->non_retryable, (const temporal_payload *const *)e->details,
         e->detail_count, e->next_retry_delay, e->category};
+    char omitted[160];
+    if (++depth == TEMPORAL__FAILURE_MAX_CHAIN && e->cause) {
+      size_t left = 0;
+      for (const temporal_application_error *c = e; c; c = c->cause) left++;
+      snprintf(omitted, sizeof omitted,
+               "%zu more failures of this cause chain left out: a chain is cut at %d so every reader can "
+               "decode it",
+               left, TEMPORAL__FAILURE_MAX_CHAIN);
+      in = (failure_fields){"TruncatedCauseChain", omitted, false, NULL, 0, 0, TEMPORAL_ERROR_CATEGORY_UNSPECIFIED};
+    }
     Temporal__Api__Failure__V1__Failure *f = build_failure(&in);
     if (!f) {
       if (head) protobuf_c_message_free_unpacked(&head->base, NULL);
@@ -84,6 +96,7 @@ int temporal__failure_from_application_error(Temporal__Api__Failure__V1__Failure
     }
     *link = f;
     link = &f->cause;
+    if (depth == TEMPORAL__FAILURE_MAX_CHAIN) break;
   }
   *out = head;
   return 0;

@@ -11,20 +11,20 @@
  * the Failure rebuilt from that error, packed and unpacked, says the same again, with source
  * "temporal-c"; serializing the error and reading it back gives the same error.
  *
- * Inputs whose `cause` chain nests deeper than MAX_CAUSE_DEPTH are skipped before unpacking:
- * protobuf-c unpacks nested messages recursively, so a deep enough chain overflows the stack. That is
- * a known hole in the transport (it unpacks server responses the same way), being fixed there with a
- * depth check before unpack; this target stays clear of it so it finds other things. */
+ * Every input first goes through the nesting walk the transport runs on each response before
+ * protobuf-c unpacks it (core/proto_depth.h; protobuf-c unpacks recursively, so a deep enough chain
+ * would overflow the stack): the walk itself is fuzzed, and only what it lets through is unpacked.
+ * The limit here is the cause chain the library builds whole (TEMPORAL__FAILURE_MAX_CHAIN), so the
+ * round trips below compare whole chains; the transport's own limit (100) is checked first. */
 #include <string.h>
 
 #include "check.h"
 #include "converter/converter_internal.h"
+#include "core/proto_depth.h"
 #include "temporal/errors.h"
 #include "same.h"
 #include "temporal/log.h"
 
-#define MAX_CAUSE_DEPTH 64
-#define FIELD_CAUSE 4
 #define CASE_APPLICATION TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -33,47 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   temporal_log_set_level(TEMPORAL_LOG_OFF);
   return 0;
-}
-
-/* ---- the nesting check, on the wire ---------------------------------------------------------------- */
-
-static bool read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
-    uint8_t b = p[(*pos)++];
-    *v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
-}
-
-/* Whether every `cause` in the message at p[0..len) nests at most `depth_left` levels deep. Only
- * `cause` makes a Failure recursive (every other sub-message has a fixed depth), so only it is
- * followed, each occurrence of it (protobuf-c merges repeated ones). Malformed bytes answer false:
- * protobuf-c would refuse them anyway. Recursion here is bounded by MAX_CAUSE_DEPTH. */
-static bool causes_nest_at_most(const uint8_t *p, size_t len, int depth_left) {
-  size_t pos = 0;
-  while (pos < len) {
-    uint64_t key, n;
-    if (!read_varint(p, len, &pos, &key)) return false;
-    switch (key & 7) {
-      case 0:
-        if (!read_varint(p, len, &pos, &n)) return false;
-        continue;
-      case 1: n = 8; break;
-      case 5: n = 4; break;
-      case 2:
-        if (!read_varint(p, len, &pos, &n)) return false;
-        break;
-      default: return false;
-    }
-    if (n > len - pos) return false;
-    if ((key >> 3) == FIELD_CAUSE && (key & 7) == 2 &&
-        (depth_left == 0 || !causes_nest_at_most(p + pos, (size_t)n, depth_left - 1)))
-      return false;
-    pos += (size_t)n;
-  }
-  return true;
 }
 
 /* ---- the client's view ----------------------------------------------------------------------------- */
@@ -200,7 +159,9 @@ static void check_result_format(Temporal__Api__Failure__V1__Failure *f) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!causes_nest_at_most(data, size, MAX_CAUSE_DEPTH)) return 0;
+  const ProtobufCMessageDescriptor *d = &temporal__api__failure__v1__failure__descriptor;
+  if (temporal__proto_check_depth(d, data, size, TEMPORAL__PROTO_MAX_DEPTH) != TEMPORAL__PROTO_DEPTH_OK) return 0;
+  if (temporal__proto_check_depth(d, data, size, TEMPORAL__FAILURE_MAX_CHAIN) != TEMPORAL__PROTO_DEPTH_OK) return 0;
   Temporal__Api__Failure__V1__Failure *f = temporal__api__failure__v1__failure__unpack(NULL, size, data);
   if (!f) return 0;
   check_client_view(f);

@@ -15,9 +15,8 @@
 #include "same.h"
 #include "temporal/log.h"
 
-/* Longer error chains are still decoded and round-tripped, only not turned into one nested Failure:
- * protobuf-c packs and unpacks nesting recursively, and the deep-nesting hole is dealt with
- * elsewhere (see fuzz_failure_decode.c). */
+/* Longer error chains are still decoded and round-tripped, only not turned into one nested Failure,
+ * which the library cuts at TEMPORAL__FAILURE_MAX_CHAIN (the comparison here wants it whole). */
 #define MAX_FAILURE_CHAIN 64
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

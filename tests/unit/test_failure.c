@@ -154,6 +154,55 @@ TEST(failure_proto_from_application_error) {
   protobuf_c_message_free_unpacked(&f->base, NULL);
 }
 
+/* A chain of `n` errors ("E0" -> "E1" -> ...), linked directly (set_cause's cycle check is O(chain)). */
+static temporal_application_error *error_chain(int n) {
+  temporal_application_error *head = NULL, *tail = NULL;
+  for (int i = 0; i < n; i++) {
+    char type[16];
+    snprintf(type, sizeof type, "E%d", i);
+    temporal_application_error *e = NULL;
+    CHECK_EQ_INT(0, temporal_application_error_new(&e, type, "m"));
+    if (tail)
+      tail->cause = e;
+    else
+      head = e;
+    tail = e;
+  }
+  return head;
+}
+
+TEST(failure_chain_is_cut_so_every_reader_can_decode_it) {
+  /* Within the limit, the chain is whole. */
+  temporal_application_error *e = error_chain(TEMPORAL__FAILURE_MAX_CHAIN);
+  Temporal__Api__Failure__V1__Failure *f = NULL;
+  CHECK_EQ_INT(0, temporal__failure_from_application_error(&f, e));
+  int n = 0;
+  Temporal__Api__Failure__V1__Failure *last = f;
+  for (Temporal__Api__Failure__V1__Failure *c = f; c; c = c->cause, n++) last = c;
+  CHECK_EQ_INT(TEMPORAL__FAILURE_MAX_CHAIN, n);
+  CHECK_STR_EQ("E63", last->application_failure_info->type);
+  protobuf_c_message_free_unpacked(&f->base, NULL);
+  temporal_application_error_free(e);
+  /* 100,000 deep (protobuf-c would pack and free it recursively, off the end of the stack): cut,
+   * and the last failure kept says how many were left out. */
+  e = error_chain(100000);
+  CHECK_EQ_INT(0, temporal__failure_from_application_error(&f, e));
+  n = 0;
+  for (Temporal__Api__Failure__V1__Failure *c = f; c; c = c->cause, n++) last = c;
+  CHECK_EQ_INT(TEMPORAL__FAILURE_MAX_CHAIN, n);
+  CHECK_STR_EQ("TruncatedCauseChain", last->application_failure_info->type);
+  CHECK_CONTAINS(last->message, "99937 more failures of this cause chain left out");
+  size_t len = protobuf_c_message_get_packed_size(&f->base);
+  uint8_t *bytes = malloc(len);
+  protobuf_c_message_pack(&f->base, bytes);
+  Temporal__Api__Failure__V1__Failure *back = temporal__api__failure__v1__failure__unpack(NULL, len, bytes);
+  CHECK(back != NULL);
+  protobuf_c_message_free_unpacked(&back->base, NULL);
+  free(bytes);
+  protobuf_c_message_free_unpacked(&f->base, NULL);
+  temporal_application_error_free(e);
+}
+
 TEST(failure_new_shorthand) {
   Temporal__Api__Failure__V1__Failure *f = NULL;
   CHECK_EQ_INT(0, temporal__failure_new(&f, "NotFoundError", "no activity named x", false));
