@@ -12,14 +12,12 @@ invalid UTF-8 or a payload without metadata can be sent at all). The activities 
 """
 
 import asyncio
-import uuid
-from datetime import timedelta
 
 import pytest
 from temporalio.api.common.v1 import Payload
-from temporalio.client import ActivityFailureError, Client
-from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import FailureError
+from temporalio.common import RawValue
+
+from standalone import Standalone
 
 TEMPORAL_ERANGE = -15
 HUGE = 10**400
@@ -49,34 +47,6 @@ BAD_INPUTS = {
         ["argument 999", "invalid JSON"],
     ),
 }
-
-
-def chain_of(err: BaseException) -> list:
-    """(class, type, message, non_retryable) of each failure under the client's ActivityFailureError."""
-    chain = []
-    cause = err.cause
-    while cause is not None:
-        chain.append((type(cause).__name__, getattr(cause, "type", None), cause.message,
-                      getattr(cause, "non_retryable", None)))
-        cause = cause.cause if isinstance(cause, FailureError) else None
-    return chain
-
-
-class Standalone:
-    def __init__(self, client: Client, task_queue: str) -> None:
-        self.client, self.task_queue = client, task_queue
-
-    async def outcome(self, activity: str, args: list, attempts: int = 1):
-        """("result", value) or ("failure", its cause chain)."""
-        handle = await self.client.start_activity(
-            activity, args=args, id=f"{activity}-{uuid.uuid4().hex}", task_queue=self.task_queue,
-            start_to_close_timeout=timedelta(seconds=20),
-            retry_policy=RetryPolicy(maximum_attempts=attempts, initial_interval=timedelta(milliseconds=100)),
-        )
-        try:
-            return "result", await handle.result()
-        except ActivityFailureError as err:
-            return "failure", chain_of(err)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@
  *                                    (key: workflow id/activity id, or the standalone activity's id),
  *                                    returns {"n", "attempt"}. One line per attempt that finished, so
  *                                    the file shows every run, re-runs included.
- *   storm_activity(n, crash)         crash true: on attempt 1 the process dies (SIGSEGV, or abort()
- *                                    when n is even): meant for the process pool. Returns {"n",
+ *   storm_activity(n, how)           how "segv" or "abort": on attempt 1 the process dies that way
+ *                                    (meant for the process pool); "none": no crash. Returns {"n",
  *                                    "attempt", "pid"}.
  *   inspect_args_activity(...)       what the activity sees of its arguments: {"count", "last" (the
  *                                    last argument as JSON, or null), "first": {"encoding", "data",
@@ -75,16 +75,14 @@ static temporal_result *record_activity(temporal_activity *activity, const tempo
 
 static temporal_result *storm_activity(temporal_activity *activity, const temporal_args *args) {
   int64_t n = 0;
-  bool crash = false;
+  const char *how = NULL;
   int rc = temporal_args_get_int(&n, args, 0);
-  if (rc == 0) rc = temporal_args_get_bool(&crash, args, 1);
+  if (rc == 0) rc = temporal_args_get_string(&how, args, 1);
   if (rc != 0) return temporal_result_from_code(rc);
   int attempt = (int)temporal_activity_get_info(activity)->attempt;
-  if (crash && attempt == 1) {
-    /* Two ways a child dies of a bug: a signal from the kernel, and abort() from an assertion. */
-    if (n % 2 == 0) abort();
-    raise(SIGSEGV);
-  }
+  /* The two ways a child dies of a bug: a signal from the kernel, and abort() from an assertion. */
+  if (attempt == 1 && !strcmp(how, "segv")) raise(SIGSEGV);
+  if (attempt == 1 && !strcmp(how, "abort")) abort();
   return temporal_result_json(json_pack("{s:I,s:i,s:i}", "n", (json_int_t)n, "attempt", attempt, "pid", (int)getpid()));
 }
 
