@@ -21,12 +21,21 @@ def free_port() -> int:
 
 
 def _is_running(pid: int) -> bool:
-    """True while `pid` is a live process (a zombie counts as dead: it no longer serves anything)."""
+    """True while any thread of process `pid` is alive. The main thread turns zombie first while the
+    others are still exiting (and still hold the process's sockets), so its state alone is not enough;
+    a zombie that nobody reaps (the container's init may not) serves nothing."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return False
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                    return True
+        except (OSError, IndexError):
+            continue  # that thread is gone
+    return False
 
 
 class RestartableServer:
