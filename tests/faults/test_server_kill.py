@@ -11,8 +11,9 @@ Printed: how far the run had got at the kill, and the resumption time: from the 
 answering to the first activity the worker ran after it (the worker polls again and works), and to
 the first activity that was not yet done at the kill completing (its result reached the server).
 
-The activities are standalone (no workflow): a workflow task per activity makes the server's work on its
-SQLite file two or three times as much, and the Python workflow worker's own recovery is not what this is about.
+The activities are standalone (no workflow): a workflow task per activity makes the server's work on
+its SQLite file two or three times as much, and the Python workflow worker's own recovery is not what
+this is about.
 """
 
 import asyncio
