@@ -81,6 +81,7 @@ def test_server_sigkill_loses_nothing(restartable_server, run, c_programs, task_
         while len(read_record(record)) < KILL_AT:
             await asyncio.sleep(0.02)
         figures["recorded_at_kill"] = len(read_record(record))
+        assert figures["recorded_at_kill"] < N, "every activity had finished: the kill came too late"
         killed = await asyncio.to_thread(server.kill)
         t_kill = time.monotonic()
         assert refuses_connections(server.port), "something still listens on the killed server's port"
