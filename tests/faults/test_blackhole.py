@@ -91,7 +91,7 @@ def test_blackhole_loses_nothing(proxy, client, task_queue, c_programs, run, tmp
     assert all(at > heal for at in finished), [at - hole for at in finished if at <= heal]
     runs = collections.Counter(line.split()[0] for line in record.read_text().splitlines())
     later_attempts = sum(1 for (_, o), _ in outcomes if o["attempt"] > 1)
-    print(f"blackhole of {HOLE_S:.0f} s between worker and server ({proxy.connections} connections through the "
+    print(f"blackhole of {HOLE_S:.0f} s between worker and server ({proxy.connections} connection(s) through the "
           f"proxy): {RUNNING} activities running when it opened, {DURING} started inside it\n"
           f"  recovery: first completion {finished[0] - heal:.2f} s after the heal, last {finished[-1] - heal:.2f} s "
           f"after\n"
