@@ -68,7 +68,8 @@ static temporal_result *record_activity(temporal_activity *activity, const tempo
                mono_ms());
     else
       snprintf(line, sizeof line, "%s %d %lld\n", info->activity_id, (int)info->attempt, mono_ms());
-    if (append_line(line) != 0) return temporal_result_errorf("RecordError", "cannot append to %s", record_path);
+    if (append_line(line) != 0)
+      return temporal_result_errorf("RecordError", "cannot append to %s", record_path);
   }
   return temporal_result_json(json_pack("{s:I,s:i}", "n", (json_int_t)n, "attempt", (int)info->attempt));
 }
@@ -83,7 +84,8 @@ static temporal_result *storm_activity(temporal_activity *activity, const tempor
   /* The two ways a child dies of a bug: a signal from the kernel, and abort() from an assertion. */
   if (attempt == 1 && !strcmp(how, "segv")) raise(SIGSEGV);
   if (attempt == 1 && !strcmp(how, "abort")) abort();
-  return temporal_result_json(json_pack("{s:I,s:i,s:i}", "n", (json_int_t)n, "attempt", attempt, "pid", (int)getpid()));
+  return temporal_result_json(
+      json_pack("{s:I,s:i,s:i}", "n", (json_int_t)n, "attempt", attempt, "pid", (int)getpid()));
 }
 
 /* {"rc", "message"} of one getter call: the message only when it failed (the thread's last error). */
@@ -133,7 +135,8 @@ static temporal_result *deep_failure_activity(temporal_activity *activity, const
   int64_t depth = 0;
   int rc = temporal_args_get_int(&depth, args, 0);
   if (rc != 0) return temporal_result_from_code(rc);
-  if (depth < 1) return temporal_result_errorf("BadDepth", "depth must be at least 1, not %lld", (long long)depth);
+  if (depth < 1)
+    return temporal_result_errorf("BadDepth", "depth must be at least 1, not %lld", (long long)depth);
   /* Built innermost first: each new error takes the chain so far as its cause. */
   temporal_application_error *chain = NULL;
   for (int64_t level = depth - 1; level >= 0; level--) {
@@ -168,13 +171,20 @@ int main(int argc, char **argv) {
   unsigned int slots = 0, threads = 0, processes = 2;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-    if (!strcmp(a, "--target")) target = v, i++;
-    else if (!strcmp(a, "--task-queue")) task_queue = v, i++;
-    else if (!strcmp(a, "--executor")) executor_kind = v, i++;
-    else if (!strcmp(a, "--slots")) slots = (unsigned)atoi(v), i++;
-    else if (!strcmp(a, "--threads")) threads = (unsigned)atoi(v), i++;
-    else if (!strcmp(a, "--processes")) processes = (unsigned)atoi(v), i++;
-    else if (!strcmp(a, "--record")) record_path = v, i++;
+    if (!strcmp(a, "--target"))
+      target = v, i++;
+    else if (!strcmp(a, "--task-queue"))
+      task_queue = v, i++;
+    else if (!strcmp(a, "--executor"))
+      executor_kind = v, i++;
+    else if (!strcmp(a, "--slots"))
+      slots = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--threads"))
+      threads = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--processes"))
+      processes = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--record"))
+      record_path = v, i++;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 1;
