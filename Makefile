@@ -3,9 +3,9 @@
 #
 #   make setup   system packages, protos, dev server, Python venv (cached under ~/.cache/temporal-c)
 #   make build   configure and build ./build
-#   make test    unit + integration tests in ./build, then the same suite in ./build-asan (ASan+UBSan)
-#                and in ./build-tsan (ThreadSanitizer); then valgrind over the unit tests and the C workers
-#                of the core integration tests; then each fuzz target briefly (check-fuzz)
+#   make test    unit + integration + fault tests in ./build, then unit + integration in ./build-asan
+#                (ASan+UBSan) and in ./build-tsan (ThreadSanitizer); then valgrind over the unit tests and
+#                the C workers of the core integration tests; then each fuzz target briefly (check-fuzz)
 #   make fuzz    the libFuzzer targets of tests/fuzz in ./build-fuzz (clang), FUZZ_SECONDS each
 #   make demo    the hello example against a dev server of its own
 #   make clean   remove the build directories

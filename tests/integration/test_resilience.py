@@ -4,47 +4,15 @@ the worker polls again and serves new work. The server keeps its state in a SQLi
 restarted one knows the workflow."""
 
 import asyncio
-import os
-import sys
-import subprocess
-import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 import workflows
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "devserver.sh"
-
-
-def free_port() -> int:
-    """A port outside the ephemeral range: no client connection can take it while the server is down."""
-    done = subprocess.run([sys.executable, str(SCRIPT.parent / "free_port.py")], capture_output=True, text=True,
-                          check=True)
-    return int(done.stdout)
-
-
-class RestartableServer:
-    def __init__(self, tmp_path: Path) -> None:
-        self.dir = tmp_path / "server"
-        self.db = tmp_path / "temporal.db"
-        self.port = free_port()
-        self.target = f"127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        out = subprocess.run(
-            [str(SCRIPT), "start", "--dir", str(self.dir), "--port", str(self.port), "--db-filename", str(self.db),
-             "--owner", str(os.getpid())],
-            stdout=subprocess.PIPE, text=True, timeout=120,
-        )
-        assert out.returncode == 0 and out.stdout.strip() == self.target, out
-
-    def stop(self) -> None:
-        subprocess.run([str(SCRIPT), "stop", "--dir", str(self.dir)], timeout=60, check=True)
+from servers import RestartableServer
 
 
 @pytest.fixture
