@@ -30,6 +30,10 @@ from standalone import Standalone
 N = 300
 KILL_AT = N // 3  # activities finished when the server is killed
 DOWN_S = 1.0  # dead before the restart begins: completions in flight meet no server
+# The worker must be back at work soon after the server answers: gRPC redials every 0.5 s and retry
+# pauses end when the channel is ready (src/transport/connectivity.c). Before that, pauses grown
+# during the outage kept it idle 6-10 s. The bound is loose for a busy machine; the figure is printed.
+RESUME_BY_S = 3.0
 # The worker runs 8 activities at a time, 300 ms each: at most ~27 a second, so the run lasts over ten
 # seconds and the kill lands with activities running, completions on their way and tasks in the
 # server's backlog.
@@ -123,3 +127,4 @@ def test_server_sigkill_loses_nothing(restartable_server, run, c_programs, task_
           f"activity not done at the kill completed {first_completion_after:.2f} s after\n"
           f"  0 lost; {reruns} re-runs (at-least-once), {later_attempts} activities completed on a later attempt; "
           f"all done {max(at for _, at in outcomes) - t_up:.1f} s after the restart")
+    assert first_run_after <= RESUME_BY_S, f"the worker resumed {first_run_after:.2f} s after the server answered"
