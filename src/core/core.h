@@ -20,6 +20,14 @@ int temporal__error(int code, const char *format, ...) TEMPORAL_PRINTF(2, 3);
 /* The same, with a va_list. */
 int temporal__verror(int code, const char *format, va_list ap);
 
+/* a + b, saturating at INT64_MIN / INT64_MAX instead of overflowing: deadlines are computed from
+ * times and timeouts the server (or a broken peer) chose, which may be anything. */
+static inline int64_t temporal__add_sat(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
+}
+
 /* Wall clock (for timestamps) and monotonic clock (for deadlines), in nanoseconds. */
 temporal_time_ns temporal__now_ns(void);
 int64_t temporal__monotonic_ns(void);

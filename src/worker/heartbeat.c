@@ -30,7 +30,7 @@ struct temporal__heartbeats {
 
 static temporal_duration_ns throttle_interval(const temporal__task *t) {
   temporal_duration_ns hb = t->activity.info.heartbeat_timeout;
-  temporal_duration_ns interval = hb > 0 ? hb * 8 / 10 : HEARTBEAT_DEFAULT_INTERVAL;
+  temporal_duration_ns interval = hb > 0 ? hb / 10 * 8 : HEARTBEAT_DEFAULT_INTERVAL; /* no overflow */
   return interval > HEARTBEAT_MAX_INTERVAL ? HEARTBEAT_MAX_INTERVAL : interval;
 }
 
