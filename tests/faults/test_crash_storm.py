@@ -3,9 +3,8 @@
 
 Each crash must cost only that attempt: the pool abandons the job with an ExecutorError (retryable),
 replaces the child, and the server's retry runs on a fresh one. Nothing is lost (every activity
-completes, the crashed ones on a retry, and no attempt fails on the worker but the crashes), and the
-worker process itself never goes down (the same process serves the whole storm and shuts down cleanly
-at the end).
+completes, the crashed ones on attempt 2 and no other one ever retried), and the worker process itself
+never goes down (the same process serves the whole storm and shuts down cleanly at the end).
 
 Throughput is printed against a crash-free run of the same size on the same worker, not asserted: a
 crash costs a fork and the retry's backoff, which the ratio shows.
@@ -56,18 +55,10 @@ def test_crash_storm_loses_nothing(client, dev_server, task_queue, c_programs, r
     # Every activity completed with its own result; the crashed ones on their retry, the rest at once
     # (a child's crash never took a neighbour's job down with it).
     assert [o[1]["n"] for o in calm] == list(range(N)) and [o[1]["n"] for o in storm] == list(range(N))
-    # Each crashing activity's first attempt crashed; it completed on a retry.
+    assert all(o[1]["attempt"] == 1 for o in calm), [o for o in calm if o[1]["attempt"] != 1][:3]
     attempts = {n: o[1]["attempt"] for n, o in enumerate(storm)}
-    early = {n: a for n, a in attempts.items() if crashes(n) and a < 2}
-    assert not early, f"crashing activities that completed on attempt 1 (n: attempt): {early}"
-    # The server may retry an attempt for reasons of its own: a dev server under load can lose the
-    # start of an attempt it handed out (its log: "Update workflow execution operation failed ...
-    # context deadline exceeded"), which then times out (start-to-close) and runs again; seen once in
-    # six runs with two busy loops beside it. That is at-least-once delivery, not a crash, so such
-    # retries are counted and printed; what must hold is that no attempt failed on the worker other
-    # than the designed crashes (checked on its log below).
-    server_retries = sum(o[1]["attempt"] > 1 for o in calm) + sum(
-        a > (2 if crashes(n) else 1) for n, a in attempts.items())
+    wrong = {n: a for n, a in attempts.items() if a != (2 if crashes(n) else 1)}
+    assert not wrong, f"activities on an unexpected attempt (n: attempt): {wrong}"
     # The worker never restarted: the process the test started is the one still serving, and it
     # still answers.
     assert worker.proc.poll() is None, worker.describe()
@@ -77,12 +68,9 @@ def test_crash_storm_loses_nothing(client, dev_server, task_queue, c_programs, r
     # The crashes happened as designed, in children, each one noticed by the pool.
     deaths = [line for line in worker.stderr().splitlines() if "was killed by signal" in line]
     assert len(deaths) == crashed, "\n".join(deaths)
-    failed_on_worker = [line for line in worker.stderr().splitlines() if "attempt fails" in line or " ERROR " in line]
-    assert failed_on_worker == deaths, "\n".join(failed_on_worker)
     assert sum("SIGSEGV" in d for d in deaths) == sum("SIGABRT" in d for d in deaths) == crashed // 2, deaths
     children = collections.Counter(o[1]["pid"] for o in storm)
     print(f"crash storm: {N} activities, {crashed} crashing their child on attempt 1, {PROCESSES} processes\n"
           f"  crash-free: {calm_s:.2f} s ({N / calm_s:.0f}/s); storm: {storm_s:.2f} s ({N / storm_s:.0f}/s); "
           f"storm/crash-free time ratio {storm_s / calm_s:.2f}\n"
-          f"  0 lost, 0 worker restarts (pid {worker.proc.pid}); {len(children)} child processes served the storm; "
-          f"{server_retries} attempt(s) retried by the server for its own reasons")
+          f"  0 lost, 0 worker restarts (pid {worker.proc.pid}); {len(children)} child processes served the storm")
