@@ -87,7 +87,8 @@ int temporal__failure_from_application_error(Temporal__Api__Failure__V1__Failure
                "%zu more failures of this cause chain left out: a chain is cut at %d so every reader can "
                "decode it",
                left, TEMPORAL__FAILURE_MAX_CHAIN);
-      in = (failure_fields){"TruncatedCauseChain", omitted, false, NULL, 0, 0, TEMPORAL_ERROR_CATEGORY_UNSPECIFIED};
+      in = (failure_fields){
+          "TruncatedCauseChain", omitted, false, NULL, 0, 0, TEMPORAL_ERROR_CATEGORY_UNSPECIFIED};
     }
     Temporal__Api__Failure__V1__Failure *f = build_failure(&in);
     if (!f) {

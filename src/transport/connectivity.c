@@ -46,7 +46,8 @@ static void *watcher_main(void *arg) {
     int64_t now = temporal__monotonic_ns();
     if (state == GRPC_CHANNEL_READY) {
       if (warned)
-        TLOG_INFO("connection to %s is back after %.1f s", t->target, (double)(now - lost_at) / TEMPORAL_SECOND);
+        TLOG_INFO("connection to %s is back after %.1f s", t->target,
+                  (double)(now - lost_at) / TEMPORAL_SECOND);
       else if (!ever_ready)
         TLOG_DEBUG("connected to %s", t->target);
       ever_ready = true;

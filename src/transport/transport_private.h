@@ -27,8 +27,8 @@ struct temporal__transport {
   /* The connectivity watcher (connectivity.c). `mu` guards the channel against the watcher while the
    * transport is freed, and the list of retry sleeps to wake when the channel becomes ready. */
   pthread_mutex_t mu;
-  pthread_cond_t ready_cond;  /* broadcast with ready_epoch: wakes retry sleeps without a source */
-  atomic_uint ready_epoch;    /* +1 each time the channel becomes READY */
+  pthread_cond_t ready_cond;          /* broadcast with ready_epoch: wakes retry sleeps without a source */
+  atomic_uint ready_epoch;            /* +1 each time the channel becomes READY */
   temporal__cancel_source **sleepers; /* the sources of retry sleeps in progress (repeats allowed) */
   size_t sleeper_count, sleeper_cap;
   bool stopping;

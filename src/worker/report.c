@@ -37,13 +37,15 @@ static int64_t report_give_up_at(const temporal__task *t) {
   const temporal_activity_info *i = &t->activity.info;
   temporal_time_ns end = 0;
   /* Saturating: the times and timeouts are whatever the task said. */
-  if (i->start_to_close_timeout && i->started_time) end = temporal__add_sat(i->started_time, i->start_to_close_timeout);
+  if (i->start_to_close_timeout && i->started_time)
+    end = temporal__add_sat(i->started_time, i->start_to_close_timeout);
   if (i->schedule_to_close_timeout && i->scheduled_time) {
     temporal_time_ns e2 = temporal__add_sat(i->scheduled_time, i->schedule_to_close_timeout);
     if (!end || e2 < end) end = e2;
   }
   int64_t now_mono = temporal__monotonic_ns();
-  int64_t window = end ? temporal__add_sat(temporal__add_sat(end, -temporal__now_ns()), REPORT_DEADLINE_MARGIN) : 0;
+  int64_t window =
+      end ? temporal__add_sat(temporal__add_sat(end, -temporal__now_ns()), REPORT_DEADLINE_MARGIN) : 0;
   if (window < REPORT_MIN_RETRY_WINDOW) window = REPORT_MIN_RETRY_WINDOW;
   return temporal__add_sat(now_mono, window);
 }

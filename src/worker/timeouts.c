@@ -28,8 +28,9 @@ static int64_t task_deadline(const temporal__task *t) {
   if (t->start_to_close_deadline) d = t->start_to_close_deadline;
   temporal_duration_ns hb = t->activity.info.heartbeat_timeout;
   if (hb > 0) {
-    int64_t hb_deadline = temporal__add_sat(
-        temporal__add_sat(atomic_load(&((temporal__task *)t)->last_heartbeat_mono), hb), LOCAL_TIMEOUT_MARGIN);
+    int64_t hb_deadline =
+        temporal__add_sat(temporal__add_sat(atomic_load(&((temporal__task *)t)->last_heartbeat_mono), hb),
+                          LOCAL_TIMEOUT_MARGIN);
     if (!d || hb_deadline < d) d = hb_deadline;
   }
   return d;
@@ -81,7 +82,8 @@ void temporal__timeouts_prepare(temporal__task *t) {
   if (i->start_to_close_timeout > 0) {
     /* started_time is the server's clock; convert "started + timeout" to our monotonic clock. */
     temporal_time_ns started = i->started_time ? i->started_time : temporal__now_ns();
-    int64_t left = temporal__add_sat(temporal__add_sat(started, i->start_to_close_timeout), -temporal__now_ns());
+    int64_t left =
+        temporal__add_sat(temporal__add_sat(started, i->start_to_close_timeout), -temporal__now_ns());
     t->start_to_close_deadline = temporal__add_sat(temporal__add_sat(now_mono, left), LOCAL_TIMEOUT_MARGIN);
   }
 }

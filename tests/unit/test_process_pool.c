@@ -458,7 +458,8 @@ TEST(pool_made_after_a_connection_keeps_only_the_descriptors_it_needs) {
     ssize_t n = readlink(path, what, sizeof what - 1);
     if (n <= 0) continue;
     what[n] = 0;
-    if (!strcmp(what, tcp_what) || !strcmp(what, pipe_what)) TEST_FAIL("the zygote holds fd %s (%s)", e->d_name, what);
+    if (!strcmp(what, tcp_what) || !strcmp(what, pipe_what))
+      TEST_FAIL("the zygote holds fd %s (%s)", e->d_name, what);
   }
   closedir(d);
   temporal_executor_free(ex);

@@ -17,7 +17,8 @@ static void put_varint(uint8_t *buf, size_t *len, uint64_t v) {
  * message "m". Built inside out, without recursion, as a hostile peer would. */
 static uint8_t *failure_chain(unsigned int depth, size_t *len_out) {
   const unsigned int cause = protobuf_c_message_descriptor_get_field_by_name(
-                                 &temporal__api__failure__v1__failure__descriptor, "cause")->id;
+                                 &temporal__api__failure__v1__failure__descriptor, "cause")
+                                 ->id;
   size_t cap = (size_t)depth * 16 + 16;
   uint8_t *buf = malloc(cap), *tmp = malloc(cap);
   size_t len = 0;
@@ -80,11 +81,12 @@ TEST(proto_depth_reports_malformed_bytes) {
   for (size_t cut = 4; cut < len; cut++)
     CHECK_EQ_INT(TEMPORAL__PROTO_MALFORMED, temporal__proto_check_depth(FAILURE, bytes, cut, 0));
   free(bytes);
-  const uint8_t group[] = {(1 << 3) | 3};         /* a start-group tag */
-  const uint8_t field_zero[] = {0x00, 0x01};       /* field number 0 */
-  const uint8_t endless[] = {0x08, 0xff, 0xff};    /* a varint with no last byte */
+  const uint8_t group[] = {(1 << 3) | 3};       /* a start-group tag */
+  const uint8_t field_zero[] = {0x00, 0x01};    /* field number 0 */
+  const uint8_t endless[] = {0x08, 0xff, 0xff}; /* a varint with no last byte */
   CHECK_EQ_INT(TEMPORAL__PROTO_MALFORMED, temporal__proto_check_depth(FAILURE, group, sizeof group, 0));
-  CHECK_EQ_INT(TEMPORAL__PROTO_MALFORMED, temporal__proto_check_depth(FAILURE, field_zero, sizeof field_zero, 0));
+  CHECK_EQ_INT(TEMPORAL__PROTO_MALFORMED,
+               temporal__proto_check_depth(FAILURE, field_zero, sizeof field_zero, 0));
   CHECK_EQ_INT(TEMPORAL__PROTO_MALFORMED, temporal__proto_check_depth(FAILURE, endless, sizeof endless, 0));
   CHECK_EQ_INT(TEMPORAL__PROTO_DEPTH_OK, temporal__proto_check_depth(FAILURE, NULL, 0, 0));
 }
