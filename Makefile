@@ -62,7 +62,8 @@ build-tsan: setup
 build-fuzz: setup
 	CC=$(FUZZ_CC) scripts/build.sh $(FUZZ_DIR) -DTEMPORAL_FUZZ=ON $(CMAKE_ARGS) -- fuzz_targets
 
-# The whole suite twice: the plain build, then the sanitizer build. One after the other even under -j.
+# The suite in the plain build (with the fault tests), under each sanitizer, under valgrind, then the
+# fuzz targets briefly. One after the other even under -j.
 test:
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory check-asan
