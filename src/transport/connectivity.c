@@ -1,9 +1,10 @@
 /* The channel's connectivity, watched on a thread of the transport's own, for two reasons:
  *
  * - A lost connection is said in the log, and so is its return. gRPC notices a dead connection by
- *   keepalive (channel.c sets the ping interval and timeout) and then leaves READY; a connection that
- *   is not back LOST_GRACE later is logged as lost (a server's routine GOAWAY, answered by an
- *   immediate reconnect, is not), and its return is logged with how long it was gone.
+ *   keepalive (channel.c sets the ping interval and timeout) and then leaves READY; a channel that is
+ *   still connecting or failing to LOST_GRACE later is logged as lost (a server's routine GOAWAY,
+ *   answered by an immediate reconnect, is not, nor an idle channel nobody needs), and its return is
+ *   logged with how long it was gone.
  * - Calls resume as soon as the server is back. During an outage a call's retry backoff grows (to
  *   10 s for polls); each time the channel becomes READY, every retry pause in progress ends
  *   (temporal__transport_retry_sleep), so a restarted server is polled again within gRPC's reconnect
@@ -54,6 +55,10 @@ static void *watcher_main(void *arg) {
       warned = false;
       lost_at = 0;
       wake_sleepers(t);
+    } else if (state == GRPC_CHANNEL_IDLE) {
+      /* Nothing wants a connection (a quiet client after the server's routine GOAWAY, or gRPC's idle
+       * timeout): not a loss, unless one was already reported. */
+      if (!warned) lost_at = 0;
     } else if (ever_ready && state != GRPC_CHANNEL_SHUTDOWN) {
       if (lost_at == 0) {
         lost_at = now;
