@@ -55,9 +55,7 @@ static int fetch_system_info(temporal_client *client, const char *target,
   }
 }
 
-/* `opts` (NULL = defaults) checked and copied into *o, a struct of the current version: fields an
- * older version lacks take their defaults. Resolves whether TLS is on. */
-static int read_options(temporal_client_options *o, const temporal_client_options *opts) {
+int temporal__client_read_options(temporal_client_options *o, const temporal_client_options *opts) {
   const temporal_client_options defaults = TEMPORAL_CLIENT_OPTIONS_INIT;
   *o = defaults;
   if (!opts) return 0;
@@ -86,7 +84,7 @@ int temporal_client_connect(temporal_client **out, const temporal_client_options
   if (!out) return temporal__error(TEMPORAL_EINVAL, "temporal_client_connect: out is NULL");
   *out = NULL;
   temporal_client_options o;
-  int rc = read_options(&o, opts);
+  int rc = temporal__client_read_options(&o, opts);
   if (rc != 0) return rc;
   opts = &o;
   const char *target = opts->target && *opts->target ? opts->target : "localhost:7233";

@@ -22,6 +22,10 @@ typedef struct temporal__namespace_facts {
 } temporal__namespace_facts;
 
 /* DescribeNamespace: TEMPORAL_ENOTFOUND (with the name) when the namespace does not exist. */
+/* `opts` (NULL = defaults) checked and copied into *o, a struct of the current version: fields an
+ * older version lacks take their defaults. Resolves whether TLS is on (an API key turns it on). */
+int temporal__client_read_options(temporal_client_options *o, const temporal_client_options *opts);
+
 int temporal__client_describe_namespace(temporal_client *client, temporal__namespace_facts *out);
 
 #endif
