@@ -2,9 +2,17 @@
 
 The failure comes from a server, and a server only checks that a message is not nested past its own
 protobuf limit (Go's is 10,000), so a client must survive whatever a buggy or hostile worker sent it.
-The C worker fails a standalone activity with an application error 9,000 causes deep (the library
-builds and sends chains iteratively); client_probe waits for that activity's outcome with
-temporal_activity_handle_result, as any C program waiting on an activity would.
+The C worker fails a standalone activity with an application error 9,000 causes deep; client_probe
+waits for that activity's outcome with temporal_activity_handle_result, as any C program waiting on
+an activity would.
+
+Before the fix, the worker sent the whole chain and the client died of a stack overflow reading it.
+Now two bounds hold, and this test passes through the first: the worker cuts a chain it builds at 64
+failures (src/converter/failure.c; the last one says how many were left out), so the chain reaches
+the server 64 deep and the client reads it; and the client refuses any response nested more than 100
+messages deep before unpacking it (src/core/proto_depth.c), which the unit tests proto_depth_* and the
+fuzz target fuzz_failure_decode prove. A chain deeper than 100 sent by another SDK (Go's runtime
+allows 10,000) is not sent here yet: neither this library nor the Python SDK can send one.
 
 It must not crash: either the failure arrives (its top cause intact, the chain cut short somewhere is
 fine) or the call fails with an error that says the failure was too deeply nested.
