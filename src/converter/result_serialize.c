@@ -13,6 +13,7 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
+#include "core/proto_depth.h"
 
 #define MAGIC "TCR"
 #define MAGIC_LEN 3
@@ -142,16 +143,6 @@ static bool get_block(reader *r, const uint8_t **data, size_t *len) {
   return true;
 }
 
-static bool get_varint(reader *r, uint64_t *v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && r->pos < r->len; shift += 7) {
-    uint8_t b = r->p[r->pos++];
-    *v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
-}
-
 /* Walks the top level of a packed message without unpacking it: true when it is well formed and
  * has no field `field`. Used to refuse a Failure that carries a nested `cause`, which protobuf-c
  * would unpack recursively, as deep as crafted bytes ask. */
@@ -159,15 +150,15 @@ static bool wire_lacks_field(const uint8_t *data, size_t len, uint32_t field) {
   reader r = {data, len, 0};
   while (r.pos < r.len) {
     uint64_t key, n = 0;
-    if (!get_varint(&r, &key) || (key >> 3) == field) return false;
+    if (!temporal__proto_read_varint(r.p, r.len, &r.pos, &key) || (key >> 3) == field) return false;
     switch (key & 7) {
       case 0: /* varint */
-        if (!get_varint(&r, &n)) return false;
+        if (!temporal__proto_read_varint(r.p, r.len, &r.pos, &n)) return false;
         continue;
       case 1: n = 8; break; /* fixed64 */
       case 5: n = 4; break; /* fixed32 */
       case 2:               /* length-delimited */
-        if (!get_varint(&r, &n)) return false;
+        if (!temporal__proto_read_varint(r.p, r.len, &r.pos, &n)) return false;
         break;
       default: return false; /* groups are not used by these messages */
     }

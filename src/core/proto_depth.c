@@ -3,14 +3,13 @@
  * protobuf-c keeps them as bytes without looking inside. */
 #include "core/proto_depth.h"
 
-#include <stdbool.h>
 
 typedef struct frame {
   const ProtobufCMessageDescriptor *descriptor;
   size_t end; /* offset just past this message's bytes */
 } frame;
 
-static bool read_varint(const uint8_t *data, size_t end, size_t *pos, uint64_t *v) {
+bool temporal__proto_read_varint(const uint8_t *data, size_t end, size_t *pos, uint64_t *v) {
   *v = 0;
   for (unsigned int shift = 0; shift < 64 && *pos < end; shift += 7) {
     uint8_t b = data[(*pos)++];
@@ -34,17 +33,17 @@ temporal__proto_depth temporal__proto_check_depth(const ProtobufCMessageDescript
     }
     frame *top = &stack[depth - 1];
     uint64_t key, n;
-    if (!read_varint(data, top->end, &pos, &key)) return TEMPORAL__PROTO_MALFORMED;
+    if (!temporal__proto_read_varint(data, top->end, &pos, &key)) return TEMPORAL__PROTO_MALFORMED;
     uint64_t number = key >> 3;
     if (number == 0 || number > 0x1fffffff) return TEMPORAL__PROTO_MALFORMED;
     switch (key & 7) {
       case 0: /* varint */
-        if (!read_varint(data, top->end, &pos, &n)) return TEMPORAL__PROTO_MALFORMED;
+        if (!temporal__proto_read_varint(data, top->end, &pos, &n)) return TEMPORAL__PROTO_MALFORMED;
         continue;
       case 1: n = 8; break; /* fixed64 */
       case 5: n = 4; break; /* fixed32 */
       case 2:               /* length-delimited: bytes, a string, packed scalars or a message */
-        if (!read_varint(data, top->end, &pos, &n)) return TEMPORAL__PROTO_MALFORMED;
+        if (!temporal__proto_read_varint(data, top->end, &pos, &n)) return TEMPORAL__PROTO_MALFORMED;
         break;
       default: return TEMPORAL__PROTO_MALFORMED; /* groups: protobuf-c does not take them either */
     }

@@ -8,6 +8,7 @@
 #ifndef TEMPORAL_CORE_PROTO_DEPTH_H
 #define TEMPORAL_CORE_PROTO_DEPTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,10 @@ typedef enum temporal__proto_depth {
   TEMPORAL__PROTO_TOO_DEEP = 1,  /* nests deeper than max_depth */
   TEMPORAL__PROTO_MALFORMED = 2, /* not well-formed wire data (a length past the end, a bad tag, ...) */
 } temporal__proto_depth;
+
+/* Reads the varint at data[*pos] (not past `end`) into *v and moves *pos past it; false when it runs
+ * past `end` or over 10 bytes. */
+bool temporal__proto_read_varint(const uint8_t *data, size_t end, size_t *pos, uint64_t *v);
 
 /* Walks `data` (len bytes) as a message of type `descriptor`; max_depth is at most
  * TEMPORAL__PROTO_MAX_DEPTH. Pure; any thread. */

@@ -37,3 +37,4 @@ task_queue = _integration.task_queue
 c_programs = _integration.c_programs
 workflow_workers = _integration.workflow_workers
 workflow_worker = _integration.workflow_worker
+restartable_server = _integration.restartable_server

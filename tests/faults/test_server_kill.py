@@ -28,7 +28,6 @@ import pytest
 from temporalio.client import Client
 
 from log_watch import LogWatch
-from servers import RestartableServer
 from standalone import Standalone
 
 N = 300
@@ -44,14 +43,6 @@ RESUME_BY_S = 2.0
 # server's backlog.
 THREADS = 8
 SLEEP_MS = 300
-
-
-@pytest.fixture
-def restartable_server(tmp_path):
-    server = RestartableServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def read_record(path):

@@ -111,16 +111,8 @@ static uint8_t *chain_as_result(Temporal__Api__Failure__V1__Failure *head, size_
 
 /* The error back to a Failure, as the worker reports it, and through the wire. */
 static void check_back_to_failure(const temporal_application_error *error) {
-  Temporal__Api__Failure__V1__Failure *rebuilt = NULL;
-  if (temporal__failure_from_application_error(&rebuilt, error) != 0) return; /* out of memory */
-  size_t len = protobuf_c_message_get_packed_size(&rebuilt->base);
-  uint8_t *bytes = malloc(len ? len : 1);
-  FUZZ_REQUIRE(bytes);
-  FUZZ_REQUIRE(protobuf_c_message_pack(&rebuilt->base, bytes) == len);
-  protobuf_c_message_free_unpacked(&rebuilt->base, NULL);
-  Temporal__Api__Failure__V1__Failure *wire = temporal__api__failure__v1__failure__unpack(NULL, len, bytes);
-  free(bytes);
-  FUZZ_REQUIRE(wire);
+  Temporal__Api__Failure__V1__Failure *wire = failure_on_the_wire(error);
+  if (!wire) return; /* out of memory */
   FUZZ_REQUIRE(same_error_as_failure(error, wire));
   for (const Temporal__Api__Failure__V1__Failure *f = wire; f; f = f->cause)
     FUZZ_REQUIRE(strcmp(f->source, "temporal-c") == 0);

@@ -122,15 +122,7 @@ static temporal_application_error *read_chain(fuzz_input *in) {
 
 /* The Failure the worker reports, through the wire, and what a client makes of it. */
 static void check_failure(const temporal_application_error *error) {
-  Temporal__Api__Failure__V1__Failure *f = NULL;
-  FUZZ_REQUIRE(temporal__failure_from_application_error(&f, error) == 0);
-  size_t len = protobuf_c_message_get_packed_size(&f->base);
-  uint8_t *bytes = malloc(len ? len : 1);
-  FUZZ_REQUIRE(bytes);
-  FUZZ_REQUIRE(protobuf_c_message_pack(&f->base, bytes) == len);
-  protobuf_c_message_free_unpacked(&f->base, NULL);
-  Temporal__Api__Failure__V1__Failure *wire = temporal__api__failure__v1__failure__unpack(NULL, len, bytes);
-  free(bytes);
+  Temporal__Api__Failure__V1__Failure *wire = failure_on_the_wire(error);
   FUZZ_REQUIRE(wire);
   FUZZ_REQUIRE(same_error_as_failure(error, wire));
 

@@ -1,7 +1,11 @@
-/* Structural equality for the round-trip checks (same.h). Each function says only whether the two
- * agree; the target that calls it says which property failed. */
+/* Structural equality for the round-trip checks, and the Failure wire trip they compare across
+ * (same.h). Each comparison says only whether the two agree; the target that calls it says which
+ * property failed. */
 #include "same.h"
 
+#include "check.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 #define CASE_APPLICATION TEMPORAL__API__FAILURE__V1__FAILURE__FAILURE_INFO_APPLICATION_FAILURE_INFO
@@ -88,4 +92,18 @@ bool same_error_as_failure(const temporal_application_error *e,
   for (; e && f; e = e->cause, f = f->cause)
     if (!same_error_as_failure_node(e, f)) return false;
   return !e && !f;
+}
+
+Temporal__Api__Failure__V1__Failure *failure_on_the_wire(const temporal_application_error *error) {
+  Temporal__Api__Failure__V1__Failure *built = NULL;
+  if (temporal__failure_from_application_error(&built, error) != 0) return NULL;
+  size_t len = protobuf_c_message_get_packed_size(&built->base);
+  uint8_t *bytes = malloc(len ? len : 1);
+  FUZZ_REQUIRE(bytes);
+  FUZZ_REQUIRE(protobuf_c_message_pack(&built->base, bytes) == len);
+  protobuf_c_message_free_unpacked(&built->base, NULL);
+  Temporal__Api__Failure__V1__Failure *wire = temporal__api__failure__v1__failure__unpack(NULL, len, bytes);
+  free(bytes);
+  FUZZ_REQUIRE(wire);
+  return wire;
 }

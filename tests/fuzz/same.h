@@ -1,5 +1,5 @@
-/* Structural equality of the library's values, for the round-trip properties the targets check:
- * what one side encodes, the other decodes to the same thing. */
+/* Structural equality of the library's values, for the round-trip properties the targets check: what
+ * one side encodes, the other decodes to the same thing. And the Failure wire trip two targets share. */
 #ifndef TEMPORAL_FUZZ_SAME_H
 #define TEMPORAL_FUZZ_SAME_H
 
@@ -18,5 +18,9 @@ bool same_result(const temporal_result *a, const temporal_result *b);
 /* An application error chain against a Failure chain: each Failure an application failure whose
  * fields say what the error says, and as many causes. */
 bool same_error_as_failure(const temporal_application_error *e, const Temporal__Api__Failure__V1__Failure *f);
+
+/* The Failure the worker builds for `error`, packed and unpacked as a reader gets it (free it with
+ * protobuf_c_message_free_unpacked); NULL when building it fails (out of memory). */
+Temporal__Api__Failure__V1__Failure *failure_on_the_wire(const temporal_application_error *error);
 
 #endif

@@ -365,6 +365,17 @@ class Env:
 
 
 @pytest.fixture
+def restartable_server(tmp_path: Path):
+    """A dev server of the test's own that it may stop, kill and start again (servers.py)."""
+    from servers import RestartableServer
+
+    server = RestartableServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def workflow_workers(client: Client, loop: asyncio.AbstractEventLoop) -> Callable[[str], Worker]:
     """start(task_queue, on=None): a Python workflow worker (no activities) on that queue, running in
     the background until the test ends; `on` is another server's client (default: the session's)."""

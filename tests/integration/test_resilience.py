@@ -12,15 +12,6 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import workflows
-from servers import RestartableServer
-
-
-@pytest.fixture
-def restartable_server(tmp_path):
-    server = RestartableServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_worker_survives_a_server_restart(restartable_server, loop, c_programs, task_queue):
