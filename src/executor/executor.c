@@ -1,4 +1,5 @@
-/* The executor object: what kind it is, handing tasks to it, and releasing it. */
+/* The executor object: what kind it is, handing tasks to it, a user's custom executor, and releasing
+ * it. */
 #include <stdlib.h>
 
 #include "core/core.h"
@@ -13,4 +14,28 @@ void temporal_executor_free(temporal_executor *ex) {
   if (!ex) return;
   if (ex->destroy) ex->destroy(ex);
   free(ex);
+}
+
+static void custom_destroy(temporal_executor *executor) {
+  if (executor->vtable && executor->vtable->shutdown) executor->vtable->shutdown(executor->self);
+}
+
+int temporal_executor_new_custom(temporal_executor **out, const temporal_executor_vtable *vtable,
+                                 void *self) {
+  if (!out) return temporal__error(TEMPORAL_EINVAL, "executor_new_custom: out is NULL");
+  *out = NULL;
+  if (!vtable || !vtable->submit)
+    return temporal__error(TEMPORAL_EINVAL, "executor_new_custom: the vtable needs a submit function");
+  if (vtable->version == 0 || vtable->version > TEMPORAL_EXECUTOR_VTABLE_VERSION)
+    return temporal__error(TEMPORAL_EINVAL, "executor_new_custom: unknown vtable version %u",
+                           vtable->version);
+  temporal_executor *ex = calloc(1, sizeof *ex);
+  if (!ex) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  ex->kind = TEMPORAL__EXECUTOR_OTHER;
+  atomic_init(&ex->in_use, false);
+  ex->vtable = vtable;
+  ex->self = self;
+  ex->destroy = custom_destroy;
+  *out = ex;
+  return 0;
 }

@@ -7,7 +7,7 @@
 
 #include "temporal/executor.h"
 #include "temporal/sys/executor.h"
-#include "worker/task.h"
+#include "activity/task.h"
 
 typedef enum temporal__executor_kind {
   TEMPORAL__EXECUTOR_THREAD_POOL = 1, /* runs tasks in process, context calls direct */
@@ -17,7 +17,7 @@ typedef enum temporal__executor_kind {
 struct temporal_executor {
   temporal__executor_kind kind;
   atomic_bool in_use; /* one worker at a time */
-  /* THREAD_POOL: run temporal__task_run on a pool thread. */
+  /* THREAD_POOL: run the task (temporal__task_run_sync) on a pool thread. */
   int (*submit_task)(temporal_executor *executor, temporal__task *task);
   /* OTHER: the job interface (built-in process pool or a user's). */
   const temporal_executor_vtable *vtable;
@@ -35,11 +35,8 @@ int temporal__executor_submit(temporal_executor *executor, temporal_shared_state
 /* The number of threads of a thread pool (0 for other kinds). */
 unsigned int temporal__thread_pool_size(const temporal_executor *executor);
 
-/* The OTHER branch (job.c): serializes the task into a job and submits it through the vtable. */
+/* The OTHER branch (task_job.c): serializes the task into a job and submits it through the vtable. */
 int temporal__job_submit(temporal_executor *executor, temporal_shared_state_manager *manager, temporal__task *task);
-
-/* Runs a sync task in this thread and finishes it (thread pool threads call this). */
-void temporal__task_run_sync(temporal__task *task);
 
 /* ---- Shared state manager (used by the job code in the worker, and by children) ----------------- */
 

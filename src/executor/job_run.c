@@ -7,7 +7,7 @@
 #include "converter/converter_internal.h"
 #include "core/core.h"
 #include "executor/process_internal.h"
-#include "worker/activity_context.h"
+#include "activity/activity.h"
 
 typedef struct run_ctx {
   temporal_shared_state_manager *manager;

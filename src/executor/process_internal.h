@@ -15,20 +15,22 @@
 
 #include "executor/executor_internal.h"
 
-/* ---- Jobs (job.c) ----------------------------------------------------------------------------- */
+/* ---- Jobs (job.c, task_job.c) ----------------------------------------------------------------------------- */
 
-/* The OTHER branch of temporal__executor_submit: takes a slot of `manager`, serializes the task
+/* The OTHER branch of temporal__executor_submit (task_job.c): takes a slot of `manager`, serializes the task
  * into a job and hands it to executor->vtable->submit. On error nothing is taken (the slot is
  * released, the task untouched) and the last error says why. */
 int temporal__job_submit(temporal_executor *executor, temporal_shared_state_manager *manager,
                          temporal__task *task);
 
-/* A job that is not an activity task: `done` is called exactly once, with the result bytes
- * (reason NULL) or the abandon reason (result NULL). For tests of executors and for anything that
- * wants an executor to run opaque bytes. `bytes` are copied. */
+/* A job (job.c): `bytes` (copied) for the executor to carry; `done` is called exactly once, with the
+ * result bytes (reason NULL) or the abandon reason (result NULL), after which the executor's
+ * reference goes. The task's job (task_job.c) is one; tests make others. */
 typedef void (*temporal__job_done_fn)(void *data, const uint8_t *result, size_t len, const char *reason);
-int temporal__job_new_raw(temporal_executor_job **out, const uint8_t *bytes, size_t len,
-                          temporal__job_done_fn done, void *data);
+int temporal__job_new(temporal_executor_job **out, const uint8_t *bytes, size_t len, temporal__job_done_fn done,
+                      void *data);
+/* Drops a reference; for a job the executor never took (its done callback is not called). */
+void temporal__job_unref(temporal_executor_job *job);
 
 /* The interrupt reasons the job's activity received so far (0 = none). Any thread. */
 unsigned int temporal__job_interrupts(const temporal_executor_job *job);
@@ -45,7 +47,7 @@ void temporal__job_listen(temporal_executor_job *job, temporal_shared_state_mana
  * this returns. Set once, before the job can be finished. */
 void temporal__job_watch(temporal_executor_job *job, void (*notify)(void *data), void *data);
 
-/* ---- Job bytes (job.c writes them, job_run.c reads them) --------------------------------------- */
+/* ---- Job bytes (job_bytes.c; task_job.c writes them, job_run.c reads them) --------------------------------------- */
 
 /* The decoded header of a job. Strings point into the bytes and are NOT NUL-terminated. */
 typedef struct temporal__job_header {

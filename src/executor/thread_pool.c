@@ -3,20 +3,15 @@
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "core/queue.h"
 #include "executor/executor_internal.h"
-#include "worker/worker_internal.h"
 
 #define DEFAULT_THREADS 32
-
-typedef struct queued {
-  temporal__task *task;
-  struct queued *next;
-} queued;
 
 typedef struct thread_pool {
   pthread_mutex_t mu;
   pthread_cond_t cond;
-  queued *head, *tail;
+  temporal__queue tasks; /* waiting for a thread, linked by their `queue` */
   bool stop;
   unsigned int thread_count;
   pthread_t *threads;
@@ -26,14 +21,11 @@ static void *pool_thread(void *arg) {
   thread_pool *p = arg;
   pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->head && !p->stop) pthread_cond_wait(&p->cond, &p->mu);
-    if (!p->head) break;
-    queued *q = p->head;
-    p->head = q->next;
-    if (!p->head) p->tail = NULL;
+    while (temporal__queue_empty(&p->tasks) && !p->stop) pthread_cond_wait(&p->cond, &p->mu);
+    temporal__queue *node = temporal__queue_pop(&p->tasks);
+    if (!node) break; /* stop, and the queue is drained */
     pthread_mutex_unlock(&p->mu);
-    temporal__task_run_sync(q->task);
-    free(q);
+    temporal__task_run_sync(TEMPORAL__QUEUE_DATA(node, temporal__task, queue));
     pthread_mutex_lock(&p->mu);
   }
   pthread_mutex_unlock(&p->mu);
@@ -42,21 +34,12 @@ static void *pool_thread(void *arg) {
 
 static int pool_submit(temporal_executor *ex, temporal__task *task) {
   thread_pool *p = ex->impl;
-  queued *q = malloc(sizeof *q);
-  if (!q) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  q->task = task;
-  q->next = NULL;
   pthread_mutex_lock(&p->mu);
   if (p->stop) {
     pthread_mutex_unlock(&p->mu);
-    free(q);
     return temporal__error(TEMPORAL_ESTATE, "the thread pool is shut down");
   }
-  if (p->tail)
-    p->tail->next = q;
-  else
-    p->head = q;
-  p->tail = q;
+  temporal__queue_insert_tail(&p->tasks, &task->queue);
   pthread_cond_signal(&p->cond);
   pthread_mutex_unlock(&p->mu);
   return 0;
@@ -98,6 +81,7 @@ int temporal_thread_pool_executor_new(temporal_executor **out, const temporal_th
   }
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cond, NULL);
+  temporal__queue_init(&p->tasks);
   ex->kind = TEMPORAL__EXECUTOR_THREAD_POOL;
   ex->submit_task = pool_submit;
   ex->destroy = pool_destroy;

@@ -6,7 +6,7 @@
 #include "converter/converter_internal.h"
 #include "core/core.h"
 #include "testing/environment_internal.h"
-#include "worker/task.h"
+#include "activity/activity.h"
 
 static temporal_activity_environment *env_of(const temporal_activity *activity) {
   return activity->owner;

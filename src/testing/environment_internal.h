@@ -6,7 +6,7 @@
 #include <pthread.h>
 
 #include "temporal/testing.h"
-#include "worker/activity_context.h"
+#include "activity/activity.h"
 
 struct temporal_activity_environment {
   /* Guards the triggers and the run state; `cond` (CLOCK_MONOTONIC) is broadcast on every trigger,

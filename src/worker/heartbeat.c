@@ -13,18 +13,18 @@
 #include "converter/converter_internal.h"
 #include "core/core.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
-#include "worker/worker_internal.h"
+#include "worker/heartbeat.h"
 
 #define HEARTBEAT_DEFAULT_INTERVAL (30 * TEMPORAL_SECOND)
 #define HEARTBEAT_MAX_INTERVAL (60 * TEMPORAL_SECOND)
 
 struct temporal__heartbeats {
-  temporal_worker *worker;
+  temporal__heartbeats_config config;
   pthread_mutex_t mu;
   pthread_cond_t cond;
   pthread_cond_t sent; /* a send finished: close waits for one in flight */
   bool stop;
-  temporal__task *tasks; /* tasks with heartbeat state */
+  temporal__queue tasks; /* registered states (their `link`) */
   pthread_t thread;
 };
 
@@ -50,12 +50,12 @@ static int copy_details(temporal_payload ***out, const temporal_payload *const *
   return 0;
 }
 
-int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, const temporal_payload *const *details,
-                                size_t count) {
+int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__heartbeat_state *st, temporal__task *t,
+                                const temporal_payload *const *details, size_t count) {
   /* Details the server would refuse (its payload limit) are not recorded: they could not go out, nor
    * ride on the final report. The attempt is interrupted and, when it ends, fails for good: the same
    * details would be refused again on every retry. */
-  int64_t limit = hb->worker->namespace_facts.blob_size_limit;
+  int64_t limit = hb->config.blob_size_limit;
   size_t size = temporal__payloads_encoded_size(details, count);
   if (limit > 0 && size > (uint64_t)limit) {
     int rc =
@@ -69,78 +69,67 @@ int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__task *t, con
   temporal_payload **copy = NULL;
   int rc = copy_details(&copy, details, count);
   if (rc != 0) return rc;
-  atomic_store(&t->last_heartbeat_mono, temporal__monotonic_ns());
   pthread_mutex_lock(&hb->mu);
-  if (t->hb.closed) {
+  if (st->closed) {
     pthread_mutex_unlock(&hb->mu);
     temporal__payload_array_free(copy, count);
     return temporal__error(TEMPORAL_ESTATE, "the activity has already finished");
   }
-  temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
-  bool was_pending = t->hb.has_pending;
-  t->hb.pending = copy;
-  t->hb.pending_count = count;
-  t->hb.has_pending = true;
-  if (!t->hb.registered) {
-    t->hb.registered = true;
-    t->hb.interval = throttle_interval(t);
-    t->hb.next_allowed = 0; /* the first heartbeat goes out at once */
-    t->hb.next = hb->tasks;
-    hb->tasks = t;
+  temporal__payload_array_free(st->pending, st->pending_count);
+  bool was_pending = st->has_pending;
+  st->pending = copy;
+  st->pending_count = count;
+  st->has_pending = true;
+  if (!st->registered) {
+    st->registered = true;
+    st->task = t;
+    st->interval = throttle_interval(t);
+    st->next_allowed = 0; /* the first heartbeat goes out at once */
+    temporal__queue_insert_tail(&hb->tasks, &st->link);
     temporal__task_ref(t);
   }
   /* New pending details give the sender a new deadline: the end of this task's window, or now. It
    * may be asleep with no deadline at all (nothing was pending), so it must hear of every new one;
    * it then sends at once or sleeps until the window ends, with no further call from the activity.
    * Replacing details that were already pending changes no deadline. */
-  if (!was_pending && !t->hb.in_flight) pthread_cond_signal(&hb->cond);
+  if (!was_pending && !st->in_flight) pthread_cond_signal(&hb->cond);
   pthread_mutex_unlock(&hb->mu);
   return 0;
 }
 
-static void unlink_task(temporal__heartbeats *hb, temporal__task *t) {
-  for (temporal__task **p = &hb->tasks; *p; p = &(*p)->hb.next) {
-    if (*p == t) {
-      *p = t->hb.next;
-      t->hb.next = NULL;
-      return;
-    }
-  }
-}
-
-void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__task *t, temporal_payload ***details_out,
-                                size_t *count_out) {
-  bool drop_ref = false;
+void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__heartbeat_state *st,
+                                temporal_payload ***details_out, size_t *count_out) {
+  temporal__task *drop_ref = NULL;
   pthread_mutex_lock(&hb->mu);
-  t->hb.closed = true;
+  st->closed = true;
   /* A heartbeat on the wire must land before the final report: otherwise the report may overtake it,
    * the server answer it NotFound, and its details be lost to the next attempt. */
-  while (t->hb.in_flight) pthread_cond_wait(&hb->sent, &hb->mu);
-  *details_out = t->hb.has_pending ? t->hb.pending : NULL;
-  *count_out = t->hb.has_pending ? t->hb.pending_count : 0;
-  if (!t->hb.has_pending) temporal__payload_array_free(t->hb.pending, t->hb.pending_count);
-  t->hb.pending = NULL;
-  t->hb.pending_count = 0;
-  t->hb.has_pending = false;
-  if (t->hb.registered) {
-    unlink_task(hb, t);
-    t->hb.registered = false;
-    drop_ref = true;
+  while (st->in_flight) pthread_cond_wait(&hb->sent, &hb->mu);
+  *details_out = st->has_pending ? st->pending : NULL;
+  *count_out = st->has_pending ? st->pending_count : 0;
+  if (!st->has_pending) temporal__payload_array_free(st->pending, st->pending_count);
+  st->pending = NULL;
+  st->pending_count = 0;
+  st->has_pending = false;
+  if (st->registered) {
+    temporal__queue_remove(&st->link);
+    st->registered = false;
+    drop_ref = st->task;
   }
   pthread_mutex_unlock(&hb->mu);
-  if (drop_ref) temporal__task_unref(t);
+  temporal__task_unref(drop_ref);
 }
 
 /* Sends one heartbeat and applies the answer. Called without the manager's lock. */
 static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details,
                            size_t count, int64_t since_previous) {
-  temporal_worker *w = hb->worker;
+  const temporal__heartbeats_config *cfg = &hb->config;
   Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__RECORD_ACTIVITY_TASK_HEARTBEAT_REQUEST__INIT;
   req.task_token = (ProtobufCBinaryData){.data = (uint8_t *)t->activity.info.task_token,
                                          .len = t->activity.info.task_token_len};
-  req.identity = w->identity;
-  req.namespace_ = w->namespace_;
+  req.identity = (char *)cfg->identity;
+  req.namespace_ = (char *)cfg->namespace_;
   Temporal__Api__Common__V1__Payloads *payloads = NULL;
   if (count && temporal__payloads_to_proto(&payloads, (const temporal_payload *const *)details, count) != 0) {
     temporal__task_interrupt(t, TEMPORAL__INTERRUPT_HEARTBEAT_ERROR, temporal_error_last());
@@ -149,7 +138,7 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
   req.details = payloads;
   ProtobufCMessage *resp = NULL;
   temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
-  int rc = temporal__transport_call(w->transport, "RecordActivityTaskHeartbeat", &req.base,
+  int rc = temporal__transport_call(cfg->transport, "RecordActivityTaskHeartbeat", &req.base,
                                     &temporal__api__workflowservice__v1__record_activity_task_heartbeat_response__descriptor,
                                     &resp, &opts, NULL);
   if (payloads) protobuf_c_message_free_unpacked(&payloads->base, NULL);
@@ -192,14 +181,16 @@ static void *heartbeat_thread(void *arg) {
   while (!hb->stop) {
     int64_t now = temporal__monotonic_ns();
     int64_t next_wake = 0;
-    temporal__task *due = NULL;
-    for (temporal__task *t = hb->tasks; t; t = t->hb.next) {
-      if (!t->hb.has_pending || t->hb.in_flight) continue;
-      if (t->hb.next_allowed <= now) {
-        due = t;
+    temporal__heartbeat_state *due = NULL;
+    temporal__queue *node;
+    TEMPORAL__QUEUE_FOREACH(node, &hb->tasks) {
+      temporal__heartbeat_state *st = TEMPORAL__QUEUE_DATA(node, temporal__heartbeat_state, link);
+      if (!st->has_pending || st->in_flight) continue;
+      if (st->next_allowed <= now) {
+        due = st;
         break;
       }
-      if (!next_wake || t->hb.next_allowed < next_wake) next_wake = t->hb.next_allowed;
+      if (!next_wake || st->next_allowed < next_wake) next_wake = st->next_allowed;
     }
     if (!due) {
       if (next_wake) {
@@ -210,35 +201,37 @@ static void *heartbeat_thread(void *arg) {
       }
       continue;
     }
-    temporal_payload **details = due->hb.pending;
-    size_t count = due->hb.pending_count;
-    due->hb.pending = NULL;
-    due->hb.pending_count = 0;
-    due->hb.has_pending = false;
-    due->hb.in_flight = true;
-    temporal__task_ref(due);
+    temporal_payload **details = due->pending;
+    size_t count = due->pending_count;
+    temporal__task *task = due->task;
+    due->pending = NULL;
+    due->pending_count = 0;
+    due->has_pending = false;
+    due->in_flight = true; /* close waits for it: the state stays registered, and its memory with it */
+    temporal__task_ref(task);
     pthread_mutex_unlock(&hb->mu);
     int64_t started = temporal__monotonic_ns();
-    int64_t previous = due->hb.last_started;
-    due->hb.last_started = started;
-    send_heartbeat(hb, due, details, count, previous ? started - previous : 0);
+    int64_t previous = due->last_started;
+    due->last_started = started;
+    send_heartbeat(hb, task, details, count, previous ? started - previous : 0);
     temporal__payload_array_free(details, count);
     pthread_mutex_lock(&hb->mu);
-    due->hb.in_flight = false;
-    due->hb.next_allowed = started + due->hb.interval;
+    due->in_flight = false;
+    due->next_allowed = started + due->interval;
     pthread_cond_broadcast(&hb->sent);
     pthread_mutex_unlock(&hb->mu);
-    temporal__task_unref(due);
+    temporal__task_unref(task);
     pthread_mutex_lock(&hb->mu);
   }
   pthread_mutex_unlock(&hb->mu);
   return NULL;
 }
 
-int temporal__heartbeats_new(temporal__heartbeats **out, temporal_worker *worker) {
+int temporal__heartbeats_new(temporal__heartbeats **out, const temporal__heartbeats_config *config) {
   temporal__heartbeats *hb = calloc(1, sizeof *hb);
   if (!hb) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  hb->worker = worker;
+  hb->config = *config;
+  temporal__queue_init(&hb->tasks);
   pthread_mutex_init(&hb->mu, NULL);
   temporal__cond_init(&hb->cond);
   pthread_cond_init(&hb->sent, NULL);
@@ -261,11 +254,9 @@ void temporal__heartbeats_free(temporal__heartbeats *hb) {
   pthread_mutex_unlock(&hb->mu);
   pthread_join(hb->thread, NULL);
   /* Every task closed its state before it was reported, so nothing is left registered. */
-  while (hb->tasks) {
-    temporal__task *t = hb->tasks;
-    hb->tasks = t->hb.next;
-    temporal__task_unref(t);
-  }
+  temporal__queue *node;
+  while ((node = temporal__queue_pop(&hb->tasks)))
+    temporal__task_unref(TEMPORAL__QUEUE_DATA(node, temporal__heartbeat_state, link)->task);
   pthread_mutex_destroy(&hb->mu);
   pthread_cond_destroy(&hb->cond);
   pthread_cond_destroy(&hb->sent);

@@ -13,17 +13,17 @@
 #include "converter/converter_internal.h"
 #include "core/core.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
-#include "worker/worker_internal.h"
+#include "worker/report.h"
 
 /* How long past the activity's own deadline a report is still worth retrying. */
 #define REPORT_DEADLINE_MARGIN (10 * TEMPORAL_SECOND)
 #define REPORT_MIN_RETRY_WINDOW (60 * TEMPORAL_SECOND)
 
 struct temporal__reporter {
-  temporal_worker *worker;
+  temporal__reporter_config config;
   pthread_mutex_t mu;
   pthread_cond_t cond;
-  temporal__task *head, *tail;
+  temporal__queue tasks; /* finished, waiting for a reporter thread (their `queue` link) */
   bool stop;
   unsigned int thread_count;
   pthread_t *threads;
@@ -51,16 +51,15 @@ static int64_t report_give_up_at(const temporal__task *t) {
 }
 
 /* One RPC, retried on transport errors until accepted, NotFound, a refusal, or the give-up time. */
-static int call_until_settled(temporal__task *t, const char *method, const ProtobufCMessage *req,
-                              const ProtobufCMessageDescriptor *resp_desc) {
-  temporal_worker *w = t->worker;
+static int call_until_settled(const temporal__reporter *rep, temporal__task *t, const char *method,
+                              const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc) {
   temporal__backoff backoff;
   temporal__backoff_init(&backoff, 200 * TEMPORAL_MS, 10 * TEMPORAL_SECOND);
   int64_t give_up = report_give_up_at(t);
   for (;;) {
     ProtobufCMessage *resp = NULL;
     temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
-    int rc = temporal__transport_call(w->transport, method, req, resp_desc, &resp, &opts, NULL);
+    int rc = temporal__transport_call(rep->config.transport, method, req, resp_desc, &resp, &opts, NULL);
     if (resp) protobuf_c_message_free_unpacked(resp, NULL);
     if (rc == 0 || rc == TEMPORAL_ENOTFOUND || rc == TEMPORAL_EINVAL || rc == TEMPORAL_ETOOBIG ||
         rc == TEMPORAL_ESERVER)
@@ -79,61 +78,59 @@ static ProtobufCBinaryData token_of(const temporal__task *t) {
   return (ProtobufCBinaryData){.data = (uint8_t *)t->activity.info.task_token, .len = t->activity.info.task_token_len};
 }
 
-static int send_failed(temporal__task *t, Temporal__Api__Failure__V1__Failure *failure, temporal_payload **hb,
+static int send_failed(const temporal__reporter *rep, temporal__task *t, Temporal__Api__Failure__V1__Failure *failure, temporal_payload **hb,
                        size_t hb_count) {
-  temporal_worker *w = t->worker;
   Temporal__Api__Workflowservice__V1__RespondActivityTaskFailedRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_FAILED_REQUEST__INIT;
   req.task_token = token_of(t);
-  req.identity = w->identity;
-  req.namespace_ = w->namespace_;
+  req.identity = (char *)rep->config.identity;
+  req.namespace_ = (char *)rep->config.namespace_;
   req.failure = failure;
   Temporal__Api__Common__V1__Payloads *details = NULL;
   if (hb_count && temporal__payloads_to_proto(&details, (const temporal_payload *const *)hb, hb_count) == 0)
     req.last_heartbeat_details = details;
-  int rc = call_until_settled(t, "RespondActivityTaskFailed", &req.base,
+  int rc = call_until_settled(rep, t, "RespondActivityTaskFailed", &req.base,
                               &temporal__api__workflowservice__v1__respond_activity_task_failed_response__descriptor);
   if (details) protobuf_c_message_free_unpacked(&details->base, NULL);
   return rc;
 }
 
-static int report_failure(temporal__task *t, const char *type, const char *message, bool non_retryable,
+static int report_failure(const temporal__reporter *rep, temporal__task *t, const char *type, const char *message, bool non_retryable,
                           temporal_payload **hb, size_t hb_count) {
   Temporal__Api__Failure__V1__Failure *failure = NULL;
   int rc = temporal__failure_new(&failure, type, message, non_retryable);
   if (rc != 0) return rc;
-  rc = send_failed(t, failure, hb, hb_count);
+  rc = send_failed(rep, t, failure, hb, hb_count);
   protobuf_c_message_free_unpacked(&failure->base, NULL);
   return rc;
 }
 
-static int report_error(temporal__task *t, const temporal_application_error *err, temporal_payload **hb,
+static int report_error(const temporal__reporter *rep, temporal__task *t, const temporal_application_error *err, temporal_payload **hb,
                         size_t hb_count) {
   Temporal__Api__Failure__V1__Failure *failure = NULL;
   int rc = temporal__failure_from_application_error(&failure, err);
-  if (rc != 0) return report_failure(t, "EncodingError", temporal_error_last(), false, hb, hb_count);
-  rc = send_failed(t, failure, hb, hb_count);
+  if (rc != 0) return report_failure(rep, t, "EncodingError", temporal_error_last(), false, hb, hb_count);
+  rc = send_failed(rep, t, failure, hb, hb_count);
   protobuf_c_message_free_unpacked(&failure->base, NULL);
   return rc;
 }
 
 /* A result the server will never accept fails the attempt for good: every retry would produce it
  * again. Type PayloadsTooLarge, as the newer official SDKs name it. */
-static int report_too_large(temporal__task *t, const char *why) {
+static int report_too_large(const temporal__reporter *rep, temporal__task *t, const char *why) {
   TLOG_WARN("activity %s: %s", t->activity.info.activity_id, why);
-  return report_failure(t, "PayloadsTooLarge", why, true, NULL, 0);
+  return report_failure(rep, t, "PayloadsTooLarge", why, true, NULL, 0);
 }
 
-static int report_completed(temporal__task *t) {
-  temporal_worker *w = t->worker;
+static int report_completed(const temporal__reporter *rep, temporal__task *t) {
   Temporal__Api__Common__V1__Payload *payload = NULL;
-  int rc = temporal__result_value_to_proto(&payload, t->result);
-  if (rc != 0) return report_failure(t, "EncodingError", temporal_error_last(), false, NULL, 0);
+  int rc = temporal__result_value_to_proto(&payload, temporal__task_result(t));
+  if (rc != 0) return report_failure(rep, t, "EncodingError", temporal_error_last(), false, NULL, 0);
   Temporal__Api__Common__V1__Payloads payloads = TEMPORAL__API__COMMON__V1__PAYLOADS__INIT;
   payloads.n_payloads = 1;
   payloads.payloads = &payload;
   size_t size = protobuf_c_message_get_packed_size(&payloads.base);
-  int64_t limit = w->namespace_facts.blob_size_limit;
+  int64_t limit = rep->config.blob_size_limit;
   if (limit > 0 && size > (uint64_t)limit) {
     protobuf_c_message_free_unpacked(&payload->base, NULL);
     char why[300];
@@ -142,15 +139,15 @@ static int report_completed(temporal__task *t) {
         "the activity's result is %zu bytes; the server accepts at most %lld bytes of payloads (namespace "
         "limit blob_size_limit_error)",
         size, (long long)limit);
-    return report_too_large(t, why);
+    return report_too_large(rep, t, why);
   }
   Temporal__Api__Workflowservice__V1__RespondActivityTaskCompletedRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_COMPLETED_REQUEST__INIT;
   req.task_token = token_of(t);
-  req.identity = w->identity;
-  req.namespace_ = w->namespace_;
+  req.identity = (char *)rep->config.identity;
+  req.namespace_ = (char *)rep->config.namespace_;
   req.result = &payloads;
-  rc = call_until_settled(t, "RespondActivityTaskCompleted", &req.base,
+  rc = call_until_settled(rep, t, "RespondActivityTaskCompleted", &req.base,
                           &temporal__api__workflowservice__v1__respond_activity_task_completed_response__descriptor);
   protobuf_c_message_free_unpacked(&payload->base, NULL);
   if (rc == TEMPORAL_ETOOBIG) {
@@ -158,72 +155,68 @@ static int report_completed(temporal__task *t) {
     char why[700];
     snprintf(why, sizeof why, "the activity's result is %zu bytes, too large for the server to receive: %s",
              size, temporal_error_last());
-    return report_too_large(t, why);
+    return report_too_large(rep, t, why);
   }
   if (rc == TEMPORAL_EINVAL) {
     /* The server refused the result itself: the attempt fails with that reason rather than vanishing. */
     char why[600];
     snprintf(why, sizeof why, "the server refused the activity's result: %s", temporal_error_last());
-    return report_failure(t, "ResultRejected", why, false, NULL, 0);
+    return report_failure(rep, t, "ResultRejected", why, false, NULL, 0);
   }
   return rc;
 }
 
-static int report_canceled(temporal__task *t, temporal_payload **hb, size_t hb_count) {
-  temporal_worker *w = t->worker;
+static int report_canceled(const temporal__reporter *rep, temporal__task *t, temporal_payload **hb, size_t hb_count) {
   Temporal__Api__Workflowservice__V1__RespondActivityTaskCanceledRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_CANCELED_REQUEST__INIT;
   req.task_token = token_of(t);
-  req.identity = w->identity;
-  req.namespace_ = w->namespace_;
+  req.identity = (char *)rep->config.identity;
+  req.namespace_ = (char *)rep->config.namespace_;
   Temporal__Api__Common__V1__Payloads *details = NULL;
   if (hb_count && temporal__payloads_to_proto(&details, (const temporal_payload *const *)hb, hb_count) == 0)
     req.details = details;
-  int rc = call_until_settled(t, "RespondActivityTaskCanceled", &req.base,
+  int rc = call_until_settled(rep, t, "RespondActivityTaskCanceled", &req.base,
                               &temporal__api__workflowservice__v1__respond_activity_task_canceled_response__descriptor);
   if (details) protobuf_c_message_free_unpacked(&details->base, NULL);
   if (rc == TEMPORAL_EINVAL) /* Canceled is legal only after cancel_requested was seen. */
-    return report_failure(t, "CancelledError", "the activity was cancelled", false, hb, hb_count);
+    return report_failure(rep, t, "CancelledError", "the activity was cancelled", false, hb, hb_count);
   return rc;
 }
 
-static void report(temporal__task *t) {
+static void report(const temporal__reporter *rep, temporal__task *t) {
   unsigned int why = temporal__task_interrupts(t);
   temporal_payload **hb = NULL;
   size_t hb_count = 0;
-  temporal__heartbeats_close(t->worker->heartbeats, t, &hb, &hb_count);
-  const temporal_result *r = t->result;
+  rep->config.take_heartbeats(t, &hb, &hb_count, rep->config.data);
+  const temporal_result *r = temporal__task_result(t);
   int rc = 0;
   if (why & (TEMPORAL__INTERRUPT_NOT_FOUND | TEMPORAL__INTERRUPT_TIMEOUT)) {
     TLOG_DEBUG("activity %s: not reported, the server has already resolved it", t->activity.info.activity_id);
   } else if (r->kind == TEMPORAL__RESULT_ASYNC) {
     TLOG_DEBUG("activity %s: will be completed asynchronously", t->activity.info.activity_id);
   } else if (r->kind == TEMPORAL__RESULT_VALUE) {
-    rc = report_completed(t);
+    rc = report_completed(rep, t);
   } else if (r->kind == TEMPORAL__RESULT_ERROR) {
-    rc = report_error(t, r->error, hb, hb_count);
+    rc = report_error(rep, t, r->error, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_HEARTBEAT_ERROR) {
-    /* Under the task's lock: an interrupt that raced the finish may still be writing them. */
-    pthread_mutex_lock(&t->mu);
-    bool final = t->heartbeat_error_final;
-    char *message = temporal__strdup(t->heartbeat_error ? t->heartbeat_error : "heartbeat failed");
-    pthread_mutex_unlock(&t->mu);
-    rc = report_failure(t, final ? "PayloadsTooLarge" : "HeartbeatError",
+    bool final = false;
+    char *message = temporal__task_heartbeat_error(t, &final);
+    rc = report_failure(rep, t, final ? "PayloadsTooLarge" : "HeartbeatError",
                         message ? message : "heartbeat failed", final, hb, hb_count);
     free(message);
   } else if (why & TEMPORAL__INTERRUPT_PAUSE) {
-    rc = report_failure(t, "ActivityPause", "Unhandled activity cancel error produced by activity pause", false, hb,
+    rc = report_failure(rep, t, "ActivityPause", "Unhandled activity cancel error produced by activity pause", false, hb,
                         hb_count);
   } else if (why & TEMPORAL__INTERRUPT_RESET) {
-    rc = report_failure(t, "ActivityReset", "Unhandled activity cancel error produced by activity reset", false, hb,
+    rc = report_failure(rep, t, "ActivityReset", "Unhandled activity cancel error produced by activity reset", false, hb,
                         hb_count);
   } else if (why & TEMPORAL__INTERRUPT_CANCEL) {
-    rc = report_canceled(t, hb, hb_count);
+    rc = report_canceled(rep, t, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_SHUTDOWN) {
-    rc = report_failure(t, "WorkerShutdown", "Worker is shutting down and this activity did not complete in time",
+    rc = report_failure(rep, t, "WorkerShutdown", "Worker is shutting down and this activity did not complete in time",
                         false, hb, hb_count);
   } else {
-    rc = report_failure(t, "CancelledError", "the activity ended as cancelled without a cancellation request", false,
+    rc = report_failure(rep, t, "CancelledError", "the activity ended as cancelled without a cancellation request", false,
                         hb, hb_count);
   }
   if (rc == TEMPORAL_ENOTFOUND)
@@ -238,17 +231,16 @@ static void *reporter_thread(void *arg) {
   temporal__reporter *r = arg;
   pthread_mutex_lock(&r->mu);
   for (;;) {
-    while (!r->head && !r->stop) pthread_cond_wait(&r->cond, &r->mu);
-    if (!r->head) break; /* stop, and the queue is drained */
-    temporal__task *t = r->head;
-    r->head = t->report_next;
-    if (!r->head) r->tail = NULL;
+    while (temporal__queue_empty(&r->tasks) && !r->stop) pthread_cond_wait(&r->cond, &r->mu);
+    temporal__queue *node = temporal__queue_pop(&r->tasks);
+    if (!node) break; /* stop, and the queue is drained */
     pthread_mutex_unlock(&r->mu);
-    report(t);
+    temporal__task *t = TEMPORAL__QUEUE_DATA(node, temporal__task, queue);
+    report(r, t);
     /* A context call still in progress (a user thread heartbeating as the activity finished) may
      * be using the worker's services: once it is over, no later call can reach them. */
     temporal__activity_wait_calls(&t->activity);
-    temporal__worker_task_done(r->worker, t);
+    r->config.reported(t, r->config.data);
     pthread_mutex_lock(&r->mu);
   }
   pthread_mutex_unlock(&r->mu);
@@ -257,23 +249,20 @@ static void *reporter_thread(void *arg) {
 
 void temporal__reporter_push(temporal__reporter *r, temporal__task *t) {
   pthread_mutex_lock(&r->mu);
-  t->report_next = NULL;
-  if (r->tail)
-    r->tail->report_next = t;
-  else
-    r->head = t;
-  r->tail = t;
+  temporal__queue_insert_tail(&r->tasks, &t->queue);
   pthread_cond_signal(&r->cond);
   pthread_mutex_unlock(&r->mu);
 }
 
-int temporal__reporter_new(temporal__reporter **out, temporal_worker *worker, unsigned int threads) {
+int temporal__reporter_new(temporal__reporter **out, const temporal__reporter_config *config) {
+  unsigned int threads = config->threads;
   temporal__reporter *r = calloc(1, sizeof *r);
   if (!r || !(r->threads = calloc(threads, sizeof *r->threads))) {
     free(r);
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
-  r->worker = worker;
+  r->config = *config;
+  temporal__queue_init(&r->tasks);
   pthread_mutex_init(&r->mu, NULL);
   pthread_cond_init(&r->cond, NULL);
   for (; r->thread_count < threads; r->thread_count++) {

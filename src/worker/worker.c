@@ -1,13 +1,16 @@
-/* The worker's life: options checked at creation, the namespace checked at start, then pollers,
- * heartbeats, reporter and loop; and the orderly shutdown (stop polling, let running activities
- * finish for the grace period, cancel the rest, report everything, join every thread). */
+/* The worker's life: options checked at creation, the namespace checked at start, then the services
+ * (heartbeats, reporter, timeouts), the loop and the pollers, wired to the dispatch; and the orderly
+ * shutdown (stop polling, let running activities finish for the grace period, cancel the rest, report
+ * everything, join every thread), also on SIGINT/SIGTERM. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
-#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "executor/process_internal.h"
+#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "worker/dispatch.h"
 #include "worker/worker_internal.h"
 
 #define DEFAULT_SLOTS 100
@@ -16,6 +19,8 @@
 /* How long stopping waits for in-flight polls to come back on their own, on a server that said it
  * ends them at ShutdownWorker (it answers within milliseconds), before cancelling them locally. */
 #define POLL_DRAIN_TIMEOUT (2 * TEMPORAL_SECOND)
+
+static void signals_forget(temporal_worker *w);
 
 static int check_options(const temporal_worker_options *o, const temporal__registry *r) {
   if (!o->task_queue || !o->task_queue[0]) return temporal__error(TEMPORAL_EINVAL, "task_queue is required");
@@ -43,6 +48,7 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
   pthread_mutex_init(&w->mu, NULL);
   temporal__cond_init(&w->cond);
   sem_init(&w->shutdown_sem, 0, 0);
+  temporal__slots_init(&w->slots, 0);
   int rc = temporal__registry_init(&w->registry, opts->activities, opts->activity_count);
   if (rc == 0) rc = check_options(opts, &w->registry);
   if (rc != 0) {
@@ -57,7 +63,8 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
   w->max_slots = opts->max_concurrent_activities ? opts->max_concurrent_activities : DEFAULT_SLOTS;
   w->poller_count = opts->max_concurrent_activity_polls ? opts->max_concurrent_activity_polls : DEFAULT_POLLERS;
   if (w->poller_count > w->max_slots) w->poller_count = w->max_slots;
-  w->free_slots = w->max_slots;
+  temporal__slots_destroy(&w->slots);
+  temporal__slots_init(&w->slots, w->max_slots);
   w->graceful_shutdown_timeout = opts->graceful_shutdown_timeout;
   w->task_queue = temporal__strdup(opts->task_queue);
   w->identity = temporal__strdup(opts->identity ? opts->identity : client->identity);
@@ -85,17 +92,53 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
   return 0;
 }
 
+/* The services the dispatch hands tasks to, each given what it needs of the worker. */
+static int start_services(temporal_worker *w) {
+  temporal__heartbeats_config heartbeats = {
+      .transport = w->transport,
+      .namespace_ = w->namespace_,
+      .identity = w->identity,
+      .blob_size_limit = w->namespace_facts.blob_size_limit,
+  };
+  temporal__reporter_config reporter = {
+      .transport = w->transport,
+      .namespace_ = w->namespace_,
+      .identity = w->identity,
+      .blob_size_limit = w->namespace_facts.blob_size_limit,
+      .threads = REPORTER_THREADS,
+      .take_heartbeats = temporal__dispatch_take_heartbeats,
+      .reported = temporal__dispatch_reported,
+      .data = w,
+  };
+  int rc = temporal__heartbeats_new(&w->heartbeats, &heartbeats);
+  if (rc == 0) rc = temporal__reporter_new(&w->reporter, &reporter);
+  if (rc == 0) rc = temporal__timeouts_new(&w->timeouts);
+  return rc;
+}
+
+/* Stops what start_services and the rest of start made, in the reverse order of their use. */
+static void stop_services(temporal_worker *w) {
+  temporal__loop_free(w->loop);
+  w->loop = NULL;
+  temporal__timeouts_free(w->timeouts);
+  w->timeouts = NULL;
+  temporal__reporter_free(w->reporter);
+  w->reporter = NULL;
+  temporal__heartbeats_free(w->heartbeats);
+  w->heartbeats = NULL;
+  if (w->ssm_attached) temporal__ssm_detach(w->ssm);
+  w->ssm_attached = false;
+}
+
 int temporal_worker_start(temporal_worker *w) {
   if (!w) return temporal__error(TEMPORAL_EINVAL, "worker is NULL");
   if (w->state != TEMPORAL__WORKER_NEW) return temporal__error(TEMPORAL_ESTATE, "the worker was already started");
   int rc = temporal__client_describe_namespace(w->client, &w->namespace_facts);
   if (rc != 0) return rc;
   if ((rc = temporal__cancel_source_new(&w->poll_cancel)) != 0) return rc;
-  if ((rc = temporal__heartbeats_new(&w->heartbeats, w)) != 0) return rc;
-  if ((rc = temporal__reporter_new(&w->reporter, w, REPORTER_THREADS)) != 0) return rc;
-  if ((rc = temporal__timeouts_new(&w->timeouts, w)) != 0) return rc;
+  if ((rc = start_services(w)) != 0) return rc;
   if (w->registry.has_async || (w->registry.dynamic && w->registry.dynamic->kind == TEMPORAL_ACTIVITY_KIND_ASYNC))
-    if ((rc = temporal__loop_new(&w->loop, w, w->user_loop)) != 0) return rc;
+    if ((rc = temporal__loop_new(&w->loop, w->user_loop)) != 0) return rc;
   if (w->executor && w->executor->kind != TEMPORAL__EXECUTOR_THREAD_POOL) {
     if ((rc = temporal__ssm_attach(w->ssm)) != 0) return rc;
     w->ssm_attached = true;
@@ -103,7 +146,20 @@ int temporal_worker_start(temporal_worker *w) {
   pthread_mutex_lock(&w->mu);
   w->state = TEMPORAL__WORKER_RUNNING;
   pthread_mutex_unlock(&w->mu);
-  if ((rc = temporal__pollers_start(w)) != 0) {
+  temporal__pollers_config pollers = {
+      .transport = w->transport,
+      .namespace_ = w->namespace_,
+      .task_queue = w->task_queue,
+      .identity = w->identity,
+      .instance_key = w->instance_key,
+      .count = w->poller_count,
+      .slots = &w->slots,
+      .cancel = w->poll_cancel,
+      .stop = &w->shutdown_requested,
+      .deliver = temporal__dispatch,
+      .data = w,
+  };
+  if ((rc = temporal__pollers_start(&w->pollers, &pollers)) != 0) {
     temporal_worker_shutdown(w);
     temporal_worker_wait(w);
     return rc;
@@ -145,30 +201,23 @@ static void send_shutdown_worker(temporal_worker *w) {
   if (resp) protobuf_c_message_free_unpacked(resp, NULL);
 }
 
-/* Waits on the worker's condition until pred() or the monotonic deadline (0 = none). mu held. */
-static bool wait_until(temporal_worker *w, bool (*pred)(temporal_worker *), int64_t deadline) {
-  while (!pred(w)) {
-    if (deadline) {
-      struct timespec ts = temporal__monotonic_ts(deadline);
-      if (pthread_cond_timedwait(&w->cond, &w->mu, &ts) == ETIMEDOUT) return pred(w);
-    } else {
-      pthread_cond_wait(&w->cond, &w->mu);
-    }
-  }
-  return true;
+static void tell_shutdown(temporal__task *t, void *data) {
+  (void)data;
+  temporal__task_worker_shutdown(t);
 }
 
-static bool pollers_done(temporal_worker *w) { return atomic_load(&w->pollers_running) == 0; }
-static bool tasks_done(temporal_worker *w) { return w->in_flight == 0; }
+static void interrupt_for_shutdown(temporal__task *t, void *data) {
+  (void)data;
+  temporal__task_interrupt(t, TEMPORAL__INTERRUPT_SHUTDOWN, NULL);
+}
 
 /* Running activities learn that the worker is shutting down: the flag their calls read, their
- * waiters woken, async ones' callbacks posted to the loop, pool children's shared flag. */
+ * waiters woken, async ones' callbacks posted to the loop, pool children's shared flag. Pollers
+ * waiting for a slot stop waiting. */
 static void announce_shutdown(temporal_worker *w) {
-  pthread_mutex_lock(&w->mu);
   atomic_store(&w->is_shutting_down, true);
-  for (temporal__task *t = w->tasks; t; t = t->next) temporal__task_worker_shutdown(t);
-  pthread_cond_broadcast(&w->cond); /* pollers waiting for a slot see the flag */
-  pthread_mutex_unlock(&w->mu);
+  temporal__slots_close(&w->slots);
+  temporal__slots_each(&w->slots, tell_shutdown, NULL);
   temporal__ssm_set_worker_shutdown(w->ssm);
 }
 
@@ -179,14 +228,12 @@ static void announce_shutdown(temporal_worker *w) {
 static void stop_polling(temporal_worker *w) {
   if (!w->namespace_facts.poll_complete_on_shutdown) temporal__cancel_source_cancel(w->poll_cancel);
   send_shutdown_worker(w);
-  pthread_mutex_lock(&w->mu);
-  bool drained = wait_until(w, pollers_done, temporal__monotonic_ns() + POLL_DRAIN_TIMEOUT);
-  pthread_mutex_unlock(&w->mu);
-  if (!drained) {
+  if (!temporal__pollers_wait(w->pollers, temporal__monotonic_ns() + POLL_DRAIN_TIMEOUT)) {
     TLOG_WARN("the server did not end this worker's polls at shutdown; cancelling them");
     temporal__cancel_source_cancel(w->poll_cancel);
   }
-  temporal__pollers_join(w);
+  temporal__pollers_free(w->pollers);
+  w->pollers = NULL;
 }
 
 static void stop(temporal_worker *w) {
@@ -196,25 +243,14 @@ static void stop(temporal_worker *w) {
 
   /* Running activities get the grace period, counted from the shutdown call, then are interrupted
    * with reason worker_shutdown. */
-  pthread_mutex_lock(&w->mu);
   int64_t grace_end = asked_at + w->graceful_shutdown_timeout;
-  if (w->graceful_shutdown_timeout <= 0 || !wait_until(w, tasks_done, grace_end)) {
-    for (temporal__task *t = w->tasks; t; t = t->next) temporal__task_interrupt(t, TEMPORAL__INTERRUPT_SHUTDOWN, NULL);
-  }
-  wait_until(w, tasks_done, 0); /* every finished result is reported */
+  if (w->graceful_shutdown_timeout <= 0 || !temporal__slots_wait_empty(&w->slots, grace_end))
+    temporal__slots_each(&w->slots, interrupt_for_shutdown, NULL);
+  temporal__slots_wait_empty(&w->slots, 0); /* every finished result is reported */
+  stop_services(w);
+  pthread_mutex_lock(&w->mu);
   w->state = TEMPORAL__WORKER_STOPPED;
   pthread_mutex_unlock(&w->mu);
-
-  temporal__loop_free(w->loop);
-  w->loop = NULL;
-  temporal__timeouts_free(w->timeouts);
-  w->timeouts = NULL;
-  temporal__reporter_free(w->reporter);
-  w->reporter = NULL;
-  temporal__heartbeats_free(w->heartbeats);
-  w->heartbeats = NULL;
-  if (w->ssm_attached) temporal__ssm_detach(w->ssm);
-  w->ssm_attached = false;
   TLOG_INFO("worker on task queue %s stopped", w->task_queue);
 }
 
@@ -253,13 +289,9 @@ void temporal_worker_free(temporal_worker *w) {
     temporal_worker_wait(w);
   } else {
     /* Started halfway (start failed) or never started: release what exists. */
-    temporal__loop_free(w->loop);
-    temporal__timeouts_free(w->timeouts);
-    temporal__reporter_free(w->reporter);
-    temporal__heartbeats_free(w->heartbeats);
-    if (w->ssm_attached) temporal__ssm_detach(w->ssm);
+    stop_services(w);
   }
-  temporal__signals_forget(w);
+  signals_forget(w);
   temporal__cancel_source_free(w->poll_cancel);
   if (w->executor) atomic_store(&w->executor->in_use, false);
   temporal__registry_destroy(&w->registry);
@@ -267,7 +299,55 @@ void temporal_worker_free(temporal_worker *w) {
   free(w->identity);
   free(w->namespace_);
   sem_destroy(&w->shutdown_sem);
+  temporal__slots_destroy(&w->slots);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->cond);
   free(w);
+}
+
+/* ---- SIGINT/SIGTERM -> temporal_worker_shutdown ------------------------------------------------
+ * Process-wide: one worker at a time is the target. The handler only does async-signal-safe work (an
+ * atomic flag and sem_post inside temporal_worker_shutdown); a second signal restores the default
+ * action so an impatient Ctrl-C still ends the program. */
+
+static _Atomic(temporal_worker *) signal_worker;
+static struct sigaction old_int, old_term;
+static bool installed;
+
+static void on_signal(int signo) {
+  temporal_worker *w = atomic_exchange(&signal_worker, NULL);
+  if (w) {
+    temporal_worker_shutdown(w);
+  } else {
+    signal(signo, SIG_DFL);
+    raise(signo);
+  }
+}
+
+/* A freed worker must not be signalled: forget it if it is the one the handlers target. */
+static void signals_forget(temporal_worker *w) {
+  temporal_worker *expected = w;
+  atomic_compare_exchange_strong(&signal_worker, &expected, NULL);
+}
+
+int temporal_worker_shutdown_on_signals(temporal_worker *w) {
+  if (!w) {
+    if (installed) {
+      atomic_store(&signal_worker, NULL);
+      sigaction(SIGINT, &old_int, NULL);
+      sigaction(SIGTERM, &old_term, NULL);
+      installed = false;
+    }
+    return 0;
+  }
+  atomic_store(&signal_worker, w);
+  if (installed) return 0;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGINT, &sa, &old_int) != 0 || sigaction(SIGTERM, &sa, &old_term) != 0)
+    return temporal__error(TEMPORAL_ESYSTEM, "sigaction failed");
+  installed = true;
+  return 0;
 }

@@ -20,7 +20,7 @@
 #include "executor/process_internal.h"
 #include "same.h"
 #include "temporal/log.h"
-#include "worker/activity_context.h"
+#include "activity/activity.h"
 
 #define SLOTS 4
 #define MAX_DETAILS_SIZE 4096

@@ -4,7 +4,7 @@
 
 #include "temporal/errors.h"
 #include "test.h"
-#include "worker/activity_context.h"
+#include "activity/activity.h"
 
 static void no_destroy(temporal_activity *activity) {
   (void)activity;

@@ -74,7 +74,7 @@ static outcome *wait_job(int idx) {
 
 static temporal_executor_job *submit_bytes(temporal_executor *ex, int idx, const void *bytes, size_t len) {
   temporal_executor_job *job = NULL;
-  CHECK_EQ_INT(0, temporal__job_new_raw(&job, bytes, len, on_done, (void *)(intptr_t)idx));
+  CHECK_EQ_INT(0, temporal__job_new(&job, bytes, len, on_done, (void *)(intptr_t)idx));
   CHECK_EQ_INT(0, ex->vtable->submit(ex->self, job));
   return job;
 }
@@ -817,7 +817,7 @@ TEST(job_interrupt_racing_its_finish_is_safe) {
     uint32_t slot;
     CHECK_EQ_INT(0, temporal__ssm_slot_acquire(m, (temporal__task *)(void *)&marker, &slot));
     temporal_executor_job *job = NULL;
-    CHECK_EQ_INT(0, temporal__job_new_raw(&job, (const uint8_t *)"j", 1, race_done, &finished));
+    CHECK_EQ_INT(0, temporal__job_new(&job, (const uint8_t *)"j", 1, race_done, &finished));
     temporal__job_listen(job, m, slot);
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, 2);

@@ -1,9 +1,11 @@
 /* Internal: the running activity (struct temporal_activity), shared by the worker process and by the
  * processes of non-thread-pool executors. The context calls go through `ops`, so the same public
- * functions work in the worker (heartbeat manager, in-process flags) and in a pool child (shared
- * state manager). */
-#ifndef TEMPORAL_ACTIVITY_CONTEXT_H
-#define TEMPORAL_ACTIVITY_CONTEXT_H
+ * functions work in the worker (the task of activity/task.h), in a pool child (the shared state
+ * manager's slot) and in the test environment.
+ *
+ * A leaf: it depends on core/ and converter/ only. */
+#ifndef TEMPORAL_ACTIVITY_ACTIVITY_H
+#define TEMPORAL_ACTIVITY_ACTIVITY_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,11 +13,22 @@
 #include "temporal/activity.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
+/* Why an activity was interrupted (bit flags; several may be set). */
+enum {
+  TEMPORAL__INTERRUPT_CANCEL = 1u << 0,
+  TEMPORAL__INTERRUPT_PAUSE = 1u << 1,
+  TEMPORAL__INTERRUPT_RESET = 1u << 2,
+  TEMPORAL__INTERRUPT_TIMEOUT = 1u << 3,
+  TEMPORAL__INTERRUPT_NOT_FOUND = 1u << 4,
+  TEMPORAL__INTERRUPT_SHUTDOWN = 1u << 5,
+  TEMPORAL__INTERRUPT_HEARTBEAT_ERROR = 1u << 6,
+};
+
 typedef struct temporal__activity_ops {
   int (*heartbeat)(temporal_activity *activity, const temporal_payload *const *details, size_t count);
   bool (*is_cancelled)(const temporal_activity *activity);
   int (*wait_for_cancelled)(temporal_activity *activity, temporal_duration_ns timeout);
-  /* The TEMPORAL__INTERRUPT_* bits (worker/task.h) so far; NULL = derive from is_cancelled. */
+  /* The TEMPORAL__INTERRUPT_* bits so far; NULL = derive from is_cancelled. */
   unsigned int (*interrupts)(const temporal_activity *activity);
   /* Worker shutdown began; NULL = never. */
   bool (*is_worker_shutdown)(const temporal_activity *activity);
@@ -56,7 +69,7 @@ struct temporal_activity {
   bool shutdown_delivered; /* the worker-shutdown callback ran (loop thread only) */
   void *owner; /* the worker's task, or the executor-side state */
 
-  /* Lifetime (activity_context.c). The owner holds the first reference; users may take more
+  /* Lifetime (life.c). The owner holds the first reference; users may take more
    * (temporal_activity_ref) to hand the activity to other threads. Once `finished`, no context call
    * reaches the owner: each returns TEMPORAL_ESTATE or what was true at the finish (`final_*`).
    * `calls` counts context calls that passed the finished check and may still be using the owner's
@@ -97,7 +110,7 @@ bool temporal__activity_is_finished(const temporal_activity *activity);
  * owner tears that state down). Never call it from inside a context call. */
 void temporal__activity_wait_calls(temporal_activity *activity);
 
-/* For the public context calls (activity_context.c): every call that may reach the owner runs
+/* For the public context calls (calls.c): every call that may reach the owner runs
  * between enter (false: the activity finished, do not touch the owner) and leave. */
 bool temporal__activity_enter(const temporal_activity *activity);
 void temporal__activity_leave(const temporal_activity *activity);
@@ -109,6 +122,8 @@ bool temporal__activity_final_worker_shutdown(const temporal_activity *activity)
 /* The TEMPORAL__INTERRUPT_* bits through the ops (derived from is_cancelled when an owner has no
  * interrupts op). Only while the ops may run. */
 unsigned int temporal__activity_interrupts(const temporal_activity *activity);
+
+/* ---- Running a definition (run.c) ------------------------------------------------------------- */
 
 /* The outcome of an input that does not decode, wherever the activity would have run: a retryable
  * application error "Failed decoding arguments" whose cause (type DecodeError) says why. */

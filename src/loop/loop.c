@@ -9,18 +9,18 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "worker/worker_internal.h"
+#include "core/queue.h"
+#include "loop/loop.h"
 
 typedef enum { MSG_START, MSG_CANCEL, MSG_WORKER_SHUTDOWN, MSG_CLOSE } msg_kind;
 
 typedef struct msg {
   msg_kind kind;
   temporal__task *task;
-  struct msg *next;
+  temporal__queue link;
 } msg;
 
 struct temporal__loop {
-  temporal_worker *worker;
   uv_loop_t own_loop;
   uv_loop_t *loop;
   bool owned;
@@ -28,18 +28,13 @@ struct temporal__loop {
   uv_async_t wake;
   pthread_mutex_t mu;
   pthread_cond_t cond;
-  msg *head, *tail;
+  temporal__queue messages; /* under mu */
   bool closed; /* the wake handle's close callback ran */
 };
 
 static void push(temporal__loop *l, msg *m) {
   pthread_mutex_lock(&l->mu);
-  m->next = NULL;
-  if (l->tail)
-    l->tail->next = m;
-  else
-    l->head = m;
-  l->tail = m;
+  temporal__queue_insert_tail(&l->messages, &m->link);
   pthread_mutex_unlock(&l->mu);
   uv_async_send(&l->wake);
 }
@@ -100,15 +95,13 @@ static void run_message(temporal__loop *l, msg *m) {
 
 static void on_wake(uv_async_t *h) {
   temporal__loop *l = h->data;
+  temporal__queue batch;
+  temporal__queue_init(&batch);
   pthread_mutex_lock(&l->mu);
-  msg *m = l->head;
-  l->head = l->tail = NULL;
+  temporal__queue *node;
+  while ((node = temporal__queue_pop(&l->messages))) temporal__queue_insert_tail(&batch, node);
   pthread_mutex_unlock(&l->mu);
-  while (m) {
-    msg *next = m->next;
-    run_message(l, m);
-    m = next;
-  }
+  while ((node = temporal__queue_pop(&batch))) run_message(l, TEMPORAL__QUEUE_DATA(node, msg, link));
 }
 
 static void *loop_thread(void *arg) {
@@ -117,29 +110,51 @@ static void *loop_thread(void *arg) {
   return NULL;
 }
 
+/* ---- The runner side of the task port (activity/task.h) ---------------------------------------- */
+
 static void on_interrupt(temporal__task *t, unsigned int reasons, void *data) {
   (void)reasons;
   if (post(data, MSG_CANCEL, t) != 0)
     TLOG_ERROR("activity %s: could not deliver its cancellation: out of memory", t->activity.info.activity_id);
 }
 
-static void on_worker_shutdown(temporal__task *t, unsigned int reasons, void *data) {
-  (void)reasons;
+static void on_worker_shutdown(temporal__task *t, void *data) {
   if (post(data, MSG_WORKER_SHUTDOWN, t) != 0)
     TLOG_ERROR("activity %s: could not tell it of the worker's shutdown: out of memory",
                t->activity.info.activity_id);
 }
 
+static void on_cancel_registered(temporal__task *t, void *data) {
+  /* Cancelled before the callback existed: the earlier CANCEL message found none, so send another. */
+  if (temporal__task_interrupts(t) != 0 && !t->activity.cancel_delivered && post(data, MSG_CANCEL, t) != 0)
+    TLOG_ERROR("activity %s: could not deliver its cancellation", t->activity.info.activity_id);
+}
+
+static void on_worker_shutdown_registered(temporal__task *t, void *data) {
+  /* Shutdown began before the callback existed: the earlier message found none, so send another. */
+  if (t->activity.ops->is_worker_shutdown(&t->activity) && !t->activity.shutdown_delivered &&
+      post(data, MSG_WORKER_SHUTDOWN, t) != 0)
+    TLOG_ERROR("activity %s: could not tell it of the worker's shutdown", t->activity.info.activity_id);
+}
+
+static const temporal__task_runner loop_runner = {
+    .interrupted = on_interrupt,
+    .worker_shutdown = on_worker_shutdown,
+    .cancel_registered = on_cancel_registered,
+    .worker_shutdown_registered = on_worker_shutdown_registered,
+};
+
 int temporal__loop_submit(temporal__loop *l, temporal__task *t) {
-  temporal__task_set_interrupt_hook(t, on_interrupt, l);
-  temporal__task_set_shutdown_hook(t, on_worker_shutdown);
+  temporal__task_set_runner(t, &loop_runner, l);
   return post(l, MSG_START, t);
 }
 
-int temporal__loop_new(temporal__loop **out, temporal_worker *worker, uv_loop_t *user_loop) {
+/* ---- The loop ----------------------------------------------------------------------------------- */
+
+int temporal__loop_new(temporal__loop **out, uv_loop_t *user_loop) {
   temporal__loop *l = calloc(1, sizeof *l);
   if (!l) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  l->worker = worker;
+  temporal__queue_init(&l->messages);
   pthread_mutex_init(&l->mu, NULL);
   pthread_cond_init(&l->cond, NULL);
   l->owned = user_loop == NULL;
@@ -168,8 +183,6 @@ fail:
   return temporal__error(TEMPORAL_ESYSTEM, "could not set up the event loop: %s", uv_strerror(rc));
 }
 
-/* Closes the worker's handle on the loop (from the loop thread, via a message) and, for our own
- * loop, joins its thread. With a user loop, the user must keep running it until this returns. */
 void temporal__loop_free(temporal__loop *l) {
   if (!l) return;
   msg *m = malloc(sizeof *m);
@@ -188,35 +201,13 @@ void temporal__loop_free(temporal__loop *l) {
     pthread_join(l->thread, NULL);
     uv_loop_close(l->loop);
   }
-  while (l->head) { /* messages after close: none expected, the worker's tasks are all done */
-    msg *next = l->head->next;
-    if (l->head->task) temporal__task_unref(l->head->task);
-    free(l->head);
-    l->head = next;
+  temporal__queue *node; /* messages after close: none expected, the worker's tasks are all done */
+  while ((node = temporal__queue_pop(&l->messages))) {
+    msg *late = TEMPORAL__QUEUE_DATA(node, msg, link);
+    if (late->task) temporal__task_unref(late->task);
+    free(late);
   }
   pthread_mutex_destroy(&l->mu);
   pthread_cond_destroy(&l->cond);
   free(l);
-}
-
-void temporal__loop_cancel_registered(temporal_activity *activity) {
-  temporal__task *t = temporal__task_of(activity);
-  /* Cancelled before the callback existed: the earlier CANCEL message found none, so send another. */
-  if (temporal__task_interrupts(t) != 0 && !activity->cancel_delivered) {
-    temporal__loop *l = t->worker->loop;
-    if (post(l, MSG_CANCEL, t) != 0) TLOG_ERROR("activity %s: could not deliver its cancellation", activity->info.activity_id);
-  }
-}
-
-void temporal__loop_worker_shutdown_registered(temporal_activity *activity) {
-  temporal__task *t = temporal__task_of(activity);
-  /* Shutdown began before the callback existed: the earlier message found none, so send another. */
-  if (atomic_load(&t->worker->is_shutting_down) && !activity->shutdown_delivered) {
-    if (post(t->worker->loop, MSG_WORKER_SHUTDOWN, t) != 0)
-      TLOG_ERROR("activity %s: could not tell it of the worker's shutdown", activity->info.activity_id);
-  }
-}
-
-int temporal__loop_complete(temporal_activity *activity, temporal_result *result) {
-  return temporal__task_finish(temporal__task_of(activity), result);
 }

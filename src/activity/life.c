@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "worker/activity_context.h"
-#include "worker/task.h"
+#include "activity/activity.h"
 
 void temporal__activity_init_empty(temporal_activity *a, const temporal__activity_ops *ops) {
   memset(a, 0, sizeof *a);
@@ -99,18 +98,4 @@ bool temporal__activity_final_worker_shutdown(const temporal_activity *ca) {
   bool down = a->final_worker_shutdown;
   pthread_mutex_unlock(&a->life_mu);
   return down;
-}
-
-temporal_result *temporal__decode_failure(const char *why) {
-  temporal_application_error *err = NULL, *cause = NULL;
-  if (temporal_application_error_new(&err, "ApplicationError", "Failed decoding arguments") != 0)
-    return temporal_result_errorf(NULL, "Failed decoding arguments");
-  if (temporal_application_error_new(&cause, "DecodeError", why) == 0)
-    temporal_application_error_set_cause(err, cause);
-  return temporal_result_error(err);
-}
-
-temporal_result *temporal__activity_call_sync(temporal_activity *a) {
-  temporal_result *r = a->defn.sync_fn(a, a->args);
-  return r ? r : temporal_result_none();
 }
