@@ -12,6 +12,7 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
+#include "core/work_queue.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "worker/report.h"
 
@@ -21,12 +22,7 @@
 
 struct temporal__reporter {
   temporal__reporter_config config;
-  pthread_mutex_t mu;
-  pthread_cond_t cond;
-  temporal__queue tasks; /* finished, waiting for a reporter thread (their `queue` link) */
-  bool stop;
-  unsigned int thread_count;
-  pthread_t *threads;
+  temporal__work_queue queue; /* finished tasks, through their `queue` link */
 };
 
 typedef enum { REPORT_COMPLETED, REPORT_FAILED, REPORT_CANCELED, REPORT_NOTHING } report_kind;
@@ -227,64 +223,38 @@ static void report(const temporal__reporter *rep, temporal__task *t) {
   temporal__payload_array_free(hb, hb_count);
 }
 
-static void *reporter_thread(void *arg) {
-  temporal__reporter *r = arg;
-  pthread_mutex_lock(&r->mu);
-  for (;;) {
-    while (temporal__queue_empty(&r->tasks) && !r->stop) pthread_cond_wait(&r->cond, &r->mu);
-    temporal__queue *node = temporal__queue_pop(&r->tasks);
-    if (!node) break; /* stop, and the queue is drained */
-    pthread_mutex_unlock(&r->mu);
-    temporal__task *t = TEMPORAL__QUEUE_DATA(node, temporal__task, queue);
-    report(r, t);
-    /* A context call still in progress (a user thread heartbeating as the activity finished) may
-     * be using the worker's services: once it is over, no later call can reach them. */
-    temporal__activity_wait_calls(&t->activity);
-    r->config.reported(t, r->config.data);
-    pthread_mutex_lock(&r->mu);
-  }
-  pthread_mutex_unlock(&r->mu);
-  return NULL;
+static void report_task(temporal__queue *item, void *data) {
+  temporal__reporter *r = data;
+  temporal__task *t = TEMPORAL__QUEUE_DATA(item, temporal__task, queue);
+  report(r, t);
+  /* A context call still in progress (a user thread heartbeating as the activity finished) may be
+   * using the worker's services: once it is over, no later call can reach them. */
+  temporal__activity_wait_calls(&t->activity);
+  r->config.reported(t, r->config.data);
 }
 
 void temporal__reporter_push(temporal__reporter *r, temporal__task *t) {
-  pthread_mutex_lock(&r->mu);
-  temporal__queue_insert_tail(&r->tasks, &t->queue);
-  pthread_cond_signal(&r->cond);
-  pthread_mutex_unlock(&r->mu);
+  /* The queue stops only after the worker's last task was reported. */
+  if (temporal__work_queue_push(&r->queue, &t->queue) != 0)
+    TLOG_ERROR("activity %s finished after its worker stopped: not reported", t->activity.info.activity_id);
 }
 
 int temporal__reporter_new(temporal__reporter **out, const temporal__reporter_config *config) {
-  unsigned int threads = config->threads;
   temporal__reporter *r = calloc(1, sizeof *r);
-  if (!r || !(r->threads = calloc(threads, sizeof *r->threads))) {
-    free(r);
-    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  }
+  if (!r) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   r->config = *config;
-  temporal__queue_init(&r->tasks);
-  pthread_mutex_init(&r->mu, NULL);
-  pthread_cond_init(&r->cond, NULL);
-  for (; r->thread_count < threads; r->thread_count++) {
-    if (pthread_create(&r->threads[r->thread_count], NULL, reporter_thread, r) != 0) {
-      temporal__reporter_free(r);
-      return temporal__error(TEMPORAL_ESYSTEM, "could not start a reporter thread");
-    }
+  int rc = temporal__work_queue_start(&r->queue, config->threads, report_task, r);
+  if (rc != 0) {
+    free(r);
+    return rc;
   }
   *out = r;
   return 0;
 }
 
-/* Drains the queue (every finished result is reported) and joins the threads. */
+/* Reports what is queued, then joins the threads. */
 void temporal__reporter_free(temporal__reporter *r) {
   if (!r) return;
-  pthread_mutex_lock(&r->mu);
-  r->stop = true;
-  pthread_cond_broadcast(&r->cond);
-  pthread_mutex_unlock(&r->mu);
-  for (unsigned int i = 0; i < r->thread_count; i++) pthread_join(r->threads[i], NULL);
-  pthread_mutex_destroy(&r->mu);
-  pthread_cond_destroy(&r->cond);
-  free(r->threads);
+  temporal__work_queue_stop(&r->queue);
   free(r);
 }
