@@ -111,9 +111,6 @@ typedef int (*temporal__ssm_heartbeat_sink)(temporal__task *task, const temporal
                                             size_t count);
 void temporal__ssm_set_heartbeat_sink(temporal_shared_state_manager *manager,
                                       temporal__ssm_heartbeat_sink sink);
-/* Delivers the slot's pending heartbeat, if any, now (release does this too, so details the
- * activity recorded just before it ended reach the task before its outcome). */
-void temporal__ssm_slot_flush(temporal_shared_state_manager *manager, uint32_t slot);
 /* The task interrupt hook for a task that holds `slot`: pass temporal__ssm_hook_data(manager,
  * slot) as its data. It interrupts the slot, then calls the slot's listener (if the slot still
  * belongs to `task`). */

@@ -331,13 +331,6 @@ static void deliver_locked(temporal_shared_state_manager *m, uint32_t index) {
   temporal__payload_array_free(payloads, count);
 }
 
-void temporal__ssm_slot_flush(temporal_shared_state_manager *manager, uint32_t slot) {
-  if (!manager || slot >= manager->count) return;
-  pthread_mutex_lock(&manager->lock);
-  deliver_locked(manager, slot);
-  pthread_mutex_unlock(&manager->lock);
-}
-
 void temporal__ssm_slot_release(temporal_shared_state_manager *manager, uint32_t slot) {
   if (!manager || slot >= manager->count) return;
   ssm_local *rec = &manager->local[slot];
