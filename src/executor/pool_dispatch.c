@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "executor/job.h"
 #include "executor/pool_internal.h"
 
 #define REPORT_WAIT (2 * TEMPORAL_SECOND)             /* hung up, no exit report yet: give up after */

@@ -8,9 +8,17 @@
 #define TEMPORAL_POOL_INTERNAL_H
 
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
+#include "core/core.h"
 #include "core/queue.h"
-#include "executor/process_internal.h"
+#include "executor/process_pool.h"
+#include "executor/zygote.h"
+#include "temporal/sys/executor.h"
 
 /* The largest frame either side accepts: a result bigger than the largest message the transport sends
  * could never be reported, and a job is a task the transport received. The framing adds a few bytes

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "executor/executor_internal.h"
+#include "executor/job.h"
 #include "executor/pool_internal.h"
+#include "executor/shared_state.h"
 
 #define DEFAULT_KILL_GRACE (10 * TEMPORAL_SECOND)
 #define MAX_PROCESSES 4096u

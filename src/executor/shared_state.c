@@ -32,7 +32,8 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/shared_state.h"
+#include "worker/task.h"
 
 #define DEFAULT_MAX_ACTIVITIES 256u
 #define MAX_ACTIVITIES 65536u

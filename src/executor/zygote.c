@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/zygote.h"
 
 #define STOP_WAIT_NS (5 * TEMPORAL_SECOND)
 

@@ -13,10 +13,14 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
+#include "executor/executor_internal.h"
+#include "executor/job.h"
 #include "executor/pool_internal.h"
-#include "executor/process_internal.h"
+#include "executor/process_pool.h"
+#include "executor/shared_state.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "test.h"
+#include "worker/task.h"
 
 /* ---- outcomes of raw jobs ---------------------------------------------------------------------------- */
 
