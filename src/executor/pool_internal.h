@@ -85,7 +85,9 @@ typedef struct temporal__pool {
   bool broken;                    /* the zygote died: no more children can be made */
   temporal__pool_child *children; /* written by the dispatcher; other threads read only `live` */
   size_t child_count, child_cap;
-  pid_t *live; /* pids of the children that can take jobs, refreshed each dispatcher turn (tests) */
+  /* Pids of the children that can take jobs, refreshed each dispatcher turn: what the tests read
+   * (tests/unit/pool_inspect.c), since only the dispatcher may look at `children`. */
+  pid_t *live;
   size_t live_count;
 
   /* dispatcher only */

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "executor/executor_internal.h"
 #include "executor/job.h"
 #include "executor/pool_internal.h"
 #include "executor/shared_state.h"
@@ -17,8 +16,6 @@
 #define DEFAULT_KILL_GRACE (10 * TEMPORAL_SECOND)
 #define MAX_PROCESSES 4096u
 #define SHUTDOWN_REASON "worker shutting down: the process pool stopped before the activity finished"
-
-static const temporal_executor_vtable pool_vtable;
 
 static void wake_cb(void *data) {
   temporal__pool_wake(data);
@@ -160,20 +157,4 @@ int temporal__process_pool_new(temporal_executor **out, temporal_shared_state_ma
 int temporal_process_pool_executor_new(temporal_executor **out, temporal_shared_state_manager *manager,
                                        const temporal_process_pool_options *opts) {
   return temporal__process_pool_new(out, manager, opts, NULL);
-}
-
-size_t temporal__process_pool_pids(temporal_executor *executor, pid_t *out, size_t cap) {
-  if (!executor || executor->vtable != &pool_vtable) return 0;
-  temporal__pool *p = executor->self;
-  pthread_mutex_lock(&p->lock);
-  size_t n = p->live_count;
-  for (size_t i = 0; i < n && i < cap; i++) out[i] = p->live[i];
-  pthread_mutex_unlock(&p->lock);
-  return n;
-}
-
-pid_t temporal__process_pool_zygote_pid(temporal_executor *executor) {
-  if (!executor || executor->vtable != &pool_vtable) return 0;
-  temporal__pool *p = executor->self;
-  return temporal__zygote_pid(p->zygote);
 }

@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "temporal/executor.h"
 
@@ -15,8 +14,5 @@ typedef int (*temporal__pool_run_fn)(uint8_t **result_out, size_t *len_out,
 /* temporal_process_pool_executor_new with the run function chosen (NULL: temporal_executor_run). */
 int temporal__process_pool_new(temporal_executor **out, temporal_shared_state_manager *manager,
                                const temporal_process_pool_options *opts, temporal__pool_run_fn run);
-/* The pids of the live children (tests): up to `cap` into `out`; returns how many there are. */
-size_t temporal__process_pool_pids(temporal_executor *executor, pid_t *out, size_t cap);
-pid_t temporal__process_pool_zygote_pid(temporal_executor *executor);
 
 #endif

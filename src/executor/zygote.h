@@ -10,7 +10,13 @@
  * (end with _exit). */
 typedef void (*temporal__child_main)(int sock, void *data);
 
-typedef struct temporal__zygote temporal__zygote;
+/* The parent's handle on its zygote. The layout is here rather than in zygote.c only so the process
+ * pool's test inspection (tests/unit/pool_inspect.c) can read the pid; everything else goes through
+ * the calls below. */
+typedef struct temporal__zygote {
+  pid_t pid;
+  int ctl; /* the parent's end of the control socket */
+} temporal__zygote;
 
 typedef enum temporal__zygote_event_kind {
   TEMPORAL__ZYGOTE_CHILD_STARTED = 1, /* pid, fd (the parent's end; the caller owns it) */
@@ -44,8 +50,6 @@ int temporal__zygote_kill(temporal__zygote *zygote, pid_t pid);
 int temporal__zygote_read_event(temporal__zygote *zygote, temporal__zygote_event *out);
 /* Kills the zygote's children, reaps the zygote (bounded wait, then SIGKILL) and frees. */
 void temporal__zygote_stop(temporal__zygote *zygote);
-/* The zygote's pid (tests). */
-pid_t temporal__zygote_pid(const temporal__zygote *zygote);
 
 /* How a child ended, into buf: "was killed by signal 11 (SIGSEGV)" / "exited with status 3". */
 void temporal__describe_wait_status(char *buf, size_t size, int status);

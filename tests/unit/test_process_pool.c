@@ -18,6 +18,7 @@
 #include "executor/pool_internal.h"
 #include "executor/process_pool.h"
 #include "executor/shared_state.h"
+#include "pool_inspect.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "test.h"
 #include "worker/task.h"
