@@ -1,4 +1,5 @@
-/* Internal: the shared state manager's slot API (shared_state.c), both sides of it.
+/* Internal: the shared state manager's slot API, both sides of it (the worker's in shared_state.c,
+ * the running side's in shared_state_run.c).
  *
  * One slot per activity in flight, in memory shared with the processes that run the activities.
  * The worker side owns the slots: it hands one to each task's job, carries the task's interrupts
@@ -6,8 +7,8 @@
  * process or thread that calls temporal_executor_run) names a slot and its generation, as the
  * job's bytes carry them, and only reads interrupts, waits and writes heartbeats.
  *
- * Linux-specific (futexes on the shared mapping, an eventfd); shared_state.c is the one place that
- * knows how the shared memory is laid out. */
+ * Linux-specific (futexes on the shared mapping, an eventfd). How the shared memory is laid out is
+ * private to those two files (shared_state_internal.h). */
 #ifndef TEMPORAL_EXECUTOR_SHARED_STATE_H
 #define TEMPORAL_EXECUTOR_SHARED_STATE_H
 
