@@ -4,6 +4,7 @@
 
 #include "core/core.h"
 #include "executor/executor_internal.h"
+#include "executor/job.h"
 
 int temporal__executor_submit(temporal_executor *ex, temporal_shared_state_manager *manager, temporal__task *task) {
   if (ex->kind == TEMPORAL__EXECUTOR_THREAD_POOL) return ex->submit_task(ex, task);

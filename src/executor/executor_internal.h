@@ -1,5 +1,5 @@
-/* Internal: the executor object behind temporal_executor, and the shared state manager's API as
- * the worker and the process pool use it. */
+/* Internal: the executor object behind temporal_executor, as the worker hands tasks to it. Jobs
+ * (the "other" kind) are in executor/job.h, the shared state manager in executor/shared_state.h. */
 #ifndef TEMPORAL_EXECUTOR_INTERNAL_H
 #define TEMPORAL_EXECUTOR_INTERNAL_H
 
@@ -34,23 +34,5 @@ int temporal__executor_submit(temporal_executor *executor, temporal_shared_state
 
 /* The number of threads of a thread pool (0 for other kinds). */
 unsigned int temporal__thread_pool_size(const temporal_executor *executor);
-
-/* The OTHER branch (task_job.c): serializes the task into a job and submits it through the vtable. */
-int temporal__job_submit(temporal_executor *executor, temporal_shared_state_manager *manager, temporal__task *task);
-
-/* ---- Shared state manager (used by the job code in the worker, and by children) ----------------- */
-
-/* The worker side attaches once: heartbeats that children record are delivered to
- * temporal__task_record_heartbeat of the slot's task, from the manager's monitor thread. */
-int temporal__ssm_attach(temporal_shared_state_manager *manager);
-void temporal__ssm_detach(temporal_shared_state_manager *manager);
-/* Reserves a slot for a task; TEMPORAL_EEXISTS-like failure TEMPORAL_ESTATE when all are taken. */
-int temporal__ssm_slot_acquire(temporal_shared_state_manager *manager, temporal__task *task, uint32_t *slot_out);
-void temporal__ssm_slot_release(temporal_shared_state_manager *manager, uint32_t slot);
-/* Worker side: tells every activity running through the manager that the worker is shutting down
- * (their is_worker_shutdown turns true). NULL is a no-op. */
-void temporal__ssm_set_worker_shutdown(temporal_shared_state_manager *manager);
-/* Worker side: marks the slot's activity interrupted with `reasons` (TEMPORAL__INTERRUPT_* bits). */
-void temporal__ssm_slot_interrupt(temporal_shared_state_manager *manager, uint32_t slot, unsigned int reasons);
 
 #endif

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/job.h"
+#include "executor/shared_state.h"
 
 struct temporal_executor_job {
   uint8_t *bytes;

@@ -10,31 +10,10 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/job.h"
 
 #define JOB_MAGIC "TCJ\x01"
 #define JOB_MAGIC_LEN 4
-
-struct temporal_executor_job {
-  uint8_t *bytes;
-  size_t len;
-  /* A task's job: the task and its slot. */
-  temporal__task *task;
-  temporal_shared_state_manager *manager;
-  uint32_t slot;
-  /* A raw job: who hears the outcome. */
-  temporal__job_done_fn done;
-  void *done_data;
-
-  /* Who may still reach the job (see the ownership note below). */
-  atomic_int refs;
-  atomic_uint interrupts;
-  pthread_mutex_t watch_lock;
-  void (*notify)(void *data);
-  void *notify_data;
-};
-
-/* ---- bytes ---------------------------------------------------------------------------------------- */
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) *p++ = (uint8_t)(v >> (8 * i));

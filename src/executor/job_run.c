@@ -6,7 +6,8 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/job.h"
+#include "executor/shared_state.h"
 #include "activity/activity.h"
 
 typedef struct run_ctx {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "executor/job.h"
 #include "executor/pool_internal.h"
 
 #define REPORT_WAIT (2 * TEMPORAL_SECOND)             /* hung up, no exit report yet: give up after */
@@ -261,14 +262,12 @@ static void compact(temporal__pool *p) {
 
 /* ---- parent side: the dispatcher ---------------------------------------------------------------------- */
 
-/* With the lock held: gives temporal__pool_queued jobs to idle children. */
+/* With the lock held: gives queued jobs to idle children, oldest first. */
 static void assign_locked(temporal__pool *p) {
-  for (size_t i = 0; i < p->child_count && p->head; i++) {
+  for (size_t i = 0; i < p->child_count && !temporal__queue_empty(&p->queue); i++) {
     temporal__pool_child *c = &p->children[i];
     if (c->dead || c->fd < 0 || c->job) continue;
-    temporal__pool_queued *q = p->head;
-    p->head = q->next;
-    if (!p->head) p->tail = NULL;
+    temporal__pool_queued *q = temporal__pool_queued_pop(&p->queue);
     c->job = q->job;
     free(q);
     c->job_bytes = temporal_executor_job_bytes(c->job, &c->job_len);
@@ -280,19 +279,22 @@ static void assign_locked(temporal__pool *p) {
 }
 
 static void zygote_gone(temporal__pool *p) {
+  /* The queued jobs move to a local queue under the lock and are abandoned outside it (an abandon
+   * runs the job's outcome path, which must not run under the pool's lock); from here on submit
+   * refuses new jobs, so the pool's queue stays empty. */
+  struct temporal__queue orphans;
+  temporal__queue_init(&orphans);
   pthread_mutex_lock(&p->lock);
   bool was_broken = p->broken;
   p->broken = true;
-  temporal__pool_queued *q = p->head;
-  p->head = p->tail = NULL;
+  for (temporal__pool_queued *q; (q = temporal__pool_queued_pop(&p->queue));)
+    temporal__queue_insert_tail(&orphans, &q->node);
   pthread_mutex_unlock(&p->lock);
   if (!was_broken)
     TLOG_ERROR("process pool: the zygote died; sync activities on this pool can no longer run");
-  while (q) {
-    temporal__pool_queued *next = q->next;
+  for (temporal__pool_queued *q; (q = temporal__pool_queued_pop(&orphans));) {
     temporal_executor_job_abandon(q->job, "the process pool's zygote died; no process can run the activity");
     free(q);
-    q = next;
   }
   for (size_t i = 0; i < p->child_count; i++)
     if (!p->children[i].dead) child_gone(p, &p->children[i], "was lost with the process pool's zygote");

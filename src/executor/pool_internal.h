@@ -8,8 +8,17 @@
 #define TEMPORAL_POOL_INTERNAL_H
 
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
-#include "executor/process_internal.h"
+#include "core/core.h"
+#include "core/queue.h"
+#include "executor/process_pool.h"
+#include "executor/zygote.h"
+#include "temporal/sys/executor.h"
 
 /* The largest frame either side accepts: a result bigger than the largest message the transport sends
  * could never be reported, and a job is a task the transport received. The framing adds a few bytes
@@ -47,10 +56,19 @@ typedef struct temporal__pool_child {
   bool dead; /* removed at the end of the dispatcher's turn */
 } temporal__pool_child;
 
+/* A job no child has taken yet, in the pool's queue. */
 typedef struct temporal__pool_queued {
+  struct temporal__queue node;
   temporal_executor_job *job;
-  struct temporal__pool_queued *next;
 } temporal__pool_queued;
+
+/* Unlinks and returns the oldest entry of `queue` (a queue of temporal__pool_queued), NULL if none. */
+static inline temporal__pool_queued *temporal__pool_queued_pop(struct temporal__queue *queue) {
+  if (temporal__queue_empty(queue)) return NULL;
+  struct temporal__queue *node = temporal__queue_head(queue);
+  temporal__queue_remove(node);
+  return TEMPORAL__QUEUE_DATA(node, temporal__pool_queued, node);
+}
 
 typedef struct temporal__pool {
   temporal__pool_child_ctx *ctx;
@@ -62,12 +80,14 @@ typedef struct temporal__pool {
   bool thread_started;
 
   pthread_mutex_t lock; /* the queue, the flags, and the children array's shape */
-  temporal__pool_queued *head, *tail;
+  struct temporal__queue queue; /* temporal__pool_queued, oldest first */
   bool stopping;
   bool broken;                    /* the zygote died: no more children can be made */
   temporal__pool_child *children; /* written by the dispatcher; other threads read only `live` */
   size_t child_count, child_cap;
-  pid_t *live; /* pids of the children that can take jobs, refreshed each dispatcher turn (tests) */
+  /* Pids of the children that can take jobs, refreshed each dispatcher turn: what the tests read
+   * (tests/unit/pool_inspect.c), since only the dispatcher may look at `children`. */
+  pid_t *live;
   size_t live_count;
 
   /* dispatcher only */

@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "executor/job.h"
 #include "executor/pool_internal.h"
+#include "executor/shared_state.h"
 
 #define DEFAULT_KILL_GRACE (10 * TEMPORAL_SECOND)
 #define MAX_PROCESSES 4096u
 #define SHUTDOWN_REASON "worker shutting down: the process pool stopped before the activity finished"
-
-static const temporal_executor_vtable pool_vtable;
 
 static void wake_cb(void *data) {
   temporal__pool_wake(data);
@@ -29,7 +29,6 @@ static int pool_submit(void *self, temporal_executor_job *job) {
   temporal__pool_queued *q = malloc(sizeof *q);
   if (!q) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   q->job = job;
-  q->next = NULL;
   /* Before the job is visible to the dispatcher, which may finish (and free) it at once. */
   temporal__job_watch(job, wake_cb, p);
   pthread_mutex_lock(&p->lock);
@@ -38,13 +37,7 @@ static int pool_submit(void *self, temporal_executor_job *job) {
     rc = temporal__error(TEMPORAL_ESTATE, "the process pool is shut down");
   else if (p->broken)
     rc = temporal__error(TEMPORAL_ESTATE, "the process pool's zygote died; it cannot run activities");
-  if (rc == 0) {
-    if (p->tail)
-      p->tail->next = q;
-    else
-      p->head = q;
-    p->tail = q;
-  }
+  if (rc == 0) temporal__queue_insert_tail(&p->queue, &q->node);
   pthread_mutex_unlock(&p->lock);
   if (rc != 0) {
     temporal__job_watch(job, NULL, NULL);
@@ -72,11 +65,9 @@ static void pool_shutdown(void *self) {
     temporal_executor_job *job = temporal__pool_child_release(&p->children[i]);
     if (job) temporal_executor_job_abandon(job, SHUTDOWN_REASON);
   }
-  for (temporal__pool_queued *q = p->head; q;) {
-    temporal__pool_queued *next = q->next;
+  for (temporal__pool_queued *q; (q = temporal__pool_queued_pop(&p->queue));) {
     temporal_executor_job_abandon(q->job, SHUTDOWN_REASON);
     free(q);
-    q = next;
   }
   if (p->wake_fd >= 0) close(p->wake_fd);
   pthread_mutex_destroy(&p->lock);
@@ -126,6 +117,7 @@ int temporal__process_pool_new(temporal_executor **out, temporal_shared_state_ma
     free(ctx);
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
+  temporal__queue_init(&p->queue);
   ctx->manager = manager;
   ctx->run = run ? run : temporal_executor_run;
   p->ctx = ctx;
@@ -165,20 +157,4 @@ int temporal__process_pool_new(temporal_executor **out, temporal_shared_state_ma
 int temporal_process_pool_executor_new(temporal_executor **out, temporal_shared_state_manager *manager,
                                        const temporal_process_pool_options *opts) {
   return temporal__process_pool_new(out, manager, opts, NULL);
-}
-
-size_t temporal__process_pool_pids(temporal_executor *executor, pid_t *out, size_t cap) {
-  if (!executor || executor->vtable != &pool_vtable) return 0;
-  temporal__pool *p = executor->self;
-  pthread_mutex_lock(&p->lock);
-  size_t n = p->live_count;
-  for (size_t i = 0; i < n && i < cap; i++) out[i] = p->live[i];
-  pthread_mutex_unlock(&p->lock);
-  return n;
-}
-
-pid_t temporal__process_pool_zygote_pid(temporal_executor *executor) {
-  if (!executor || executor->vtable != &pool_vtable) return 0;
-  temporal__pool *p = executor->self;
-  return temporal__zygote_pid(p->zygote);
 }

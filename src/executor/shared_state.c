@@ -1,38 +1,26 @@
 /* The shared state manager: per-activity state shared between the worker and the processes that
- * run its activities.
+ * run its activities. This file makes the shared mapping (its layout, and why futexes:
+ * shared_state_internal.h) and is the worker's side of it: which task holds which slot, the
+ * interrupts the worker carries into a slot, the listeners that hear them, the shutdown flag, and
+ * the monitor thread. The running side is shared_state_run.c.
  *
- * One anonymous MAP_SHARED mapping, made before any fork so the zygote and every child inherit it,
- * holds a "dirty" bitmap and one slot per activity in flight:
- *
- *   interrupts   TEMPORAL__INTERRUPT_* bits; also the futex word wait_for_cancelled sleeps on
- *   generation   bumped on acquire and release, so a job names one use of the slot
- *   lock         a futex lock guarding seq/len/details (children write, the monitor reads)
- *   seq, len     heartbeat sequence and the length of the encoded details that follow
- *
- * Futexes rather than process-shared pthread mutexes/condvars: a child may be SIGKILLed at any
- * moment (a crash, the kill grace), and a dead waiter or holder must not wedge the worker. The
- * worker never blocks on a slot lock (it only try-locks; a writer marks the slot dirty again after
- * it unlocks), and nothing waits on a condition a dead process was supposed to signal.
- *
- * Children announce heartbeats by setting the slot's dirty bit and writing to an eventfd; the
- * monitor thread (started by attach) reads the details of dirty slots and hands them to the slot's
- * task. Everything the worker keeps about slots (which task holds one, what was delivered) lives
- * in ordinary worker memory, never in the mapping a buggy child could scribble on. */
+ * The running side announces heartbeats by setting the slot's dirty bit and writing to an eventfd;
+ * the monitor thread (started by attach) reads the details of dirty slots and hands them to the
+ * slot's task. Everything the worker keeps about slots (which task holds one, what was delivered)
+ * lives in ordinary worker memory, never in the mapping a buggy child could scribble on. */
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/shared_state_internal.h"
+#include "activity/task.h"
 
 #define DEFAULT_MAX_ACTIVITIES 256u
 #define MAX_ACTIVITIES 65536u
@@ -41,114 +29,10 @@
 #define SLOT_ALIGN 64u
 #define MONITOR_TICK_MS 1000 /* the monitor re-checks its stop flag at least this often */
 
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
-               "shared-memory atomics must be lock-free to work across processes");
-
-/* In the shared mapping: this header, the dirty bitmap, then the slots. */
-typedef struct ssm_header {
-  _Atomic uint32_t worker_shutdown; /* 1 once the worker began shutting down; a futex word */
-  uint32_t reserved;
-} ssm_header;
-
-typedef struct ssm_slot {
-  _Atomic uint32_t interrupts;
-  _Atomic uint32_t generation;
-  _Atomic uint32_t lock; /* 0 free, 1 held, 2 held with waiters */
-  uint32_t reserved;
-  uint64_t seq; /* under lock */
-  uint64_t len; /* under lock */
-  /* details follow */
-} ssm_slot;
-
-/* In worker memory only. */
-typedef struct ssm_local {
-  temporal_shared_state_manager *manager;
-  uint32_t index;
-  /* under manager->lock */
-  bool in_use;
-  uint32_t generation;
-  temporal__task *task;
-  uint64_t seen_seq;
-  /* under manager->hook_lock */
-  temporal__task *hook_task;
-  temporal__ssm_listener listener;
-  temporal__ssm_listener_drop listener_drop;
-  void *listener_data;
-} ssm_local;
-
-struct temporal_shared_state_manager {
-  uint8_t *map;
-  size_t map_len;
-  ssm_header *header;
-  _Atomic uint64_t *dirty;
-  size_t dirty_words;
-  uint8_t *slots;
-  size_t stride;
-  uint32_t count;
-  size_t max_details;
-  int event_fd;
-
-  /* Ownership of slots and heartbeat delivery. The monitor holds it while it hands details to a
-   * task, so a task cannot be released (and freed) under it. */
-  pthread_mutex_t lock;
-  /* What the interrupt hook reads; separate from `lock` because the hook runs on threads that
-   * may hold worker locks the heartbeat sink also takes. */
-  pthread_mutex_t hook_lock;
-  ssm_local *local;
-  uint32_t next_free;
-  uint8_t *buf; /* delivery copy of one slot's details */
-  temporal__ssm_heartbeat_sink sink;
-
-  bool attached; /* under lock */
-  atomic_bool stop;
-  pthread_t monitor;
-};
-
-/* ---- futexes ---------------------------------------------------------------------------------- */
-
-/* Not FUTEX_PRIVATE_FLAG: waiters and wakers are different processes sharing the mapping. */
-static long futex_op(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *ts, uint32_t val3) {
-  return syscall(SYS_futex, (uint32_t *)word, op, val, ts, NULL, val3);
-}
-
-static void futex_wake_all(_Atomic uint32_t *word) {
-  futex_op(word, FUTEX_WAKE, INT_MAX, NULL, 0);
-}
-
-/* Waits while *word == val, until the absolute CLOCK_MONOTONIC time `until_ns`. Spurious returns
- * are fine: every caller re-checks in a loop. */
-static void futex_wait_until(_Atomic uint32_t *word, uint32_t val, int64_t until_ns) {
-  struct timespec ts = temporal__monotonic_ts(until_ns);
-  futex_op(word, FUTEX_WAIT_BITSET, val, &ts, FUTEX_BITSET_MATCH_ANY);
-}
-
-static bool slot_trylock(ssm_slot *s) {
+/* The worker's only way into a slot's lock: it never waits on one (shared_state_internal.h). */
+static bool slot_trylock(temporal__ssm_slot *s) {
   uint32_t expected = 0;
   return atomic_compare_exchange_strong(&s->lock, &expected, 1);
-}
-
-/* Only the running side blocks here, and only behind the monitor's short copy or another thread
- * of the same activity; the timed wait keeps even a lost wake-up bounded. */
-static void slot_lock(ssm_slot *s) {
-  uint32_t c = 0;
-  if (atomic_compare_exchange_strong(&s->lock, &c, 1)) return;
-  if (c != 2) c = atomic_exchange(&s->lock, 2);
-  while (c != 0) {
-    futex_wait_until(&s->lock, 2, temporal__monotonic_ns() + 100 * TEMPORAL_MS);
-    c = atomic_exchange(&s->lock, 2);
-  }
-}
-
-static void slot_unlock(ssm_slot *s) {
-  if (atomic_exchange(&s->lock, 0) == 2) futex_op(&s->lock, FUTEX_WAKE, 1, NULL, 0);
-}
-
-static ssm_slot *slot_at(const temporal_shared_state_manager *m, uint32_t index) {
-  return (ssm_slot *)(void *)(m->slots + (size_t)index * m->stride);
-}
-
-static uint8_t *slot_details(ssm_slot *s) {
-  return (uint8_t *)(s + 1);
 }
 
 /* ---- creation ----------------------------------------------------------------------------------- */
@@ -182,9 +66,9 @@ int temporal_shared_state_manager_new(temporal_shared_state_manager **out,
   m->map = MAP_FAILED;
   m->sink = temporal__task_record_heartbeat;
   m->dirty_words = (count + 63) / 64;
-  size_t head =
-      (sizeof(ssm_header) + m->dirty_words * sizeof(uint64_t) + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
-  m->stride = (sizeof(ssm_slot) + max_details + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
+  size_t head = (sizeof(temporal__ssm_header) + m->dirty_words * sizeof(uint64_t) + SLOT_ALIGN - 1) /
+                SLOT_ALIGN * SLOT_ALIGN;
+  m->stride = (sizeof(temporal__ssm_slot) + max_details + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
   m->map_len = head + m->stride * count;
 
   int rc = TEMPORAL_ENOMEM;
@@ -201,8 +85,8 @@ int temporal_shared_state_manager_new(temporal_shared_state_manager **out,
                          strerror(errno));
     goto fail;
   }
-  m->header = (ssm_header *)(void *)m->map;
-  m->dirty = (_Atomic uint64_t *)(void *)(m->map + sizeof(ssm_header));
+  m->header = (temporal__ssm_header *)(void *)m->map;
+  m->dirty = (_Atomic uint64_t *)(void *)(m->map + sizeof(temporal__ssm_header));
   m->slots = m->map + head;
   /* Non-blocking: a child's heartbeat must never stall on the worker, and the monitor drains it. */
   m->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -253,7 +137,7 @@ size_t temporal__ssm_max_details(const temporal_shared_state_manager *manager) {
 
 uint32_t temporal__ssm_slot_generation(const temporal_shared_state_manager *manager, uint32_t slot) {
   if (slot >= manager->count) return 0;
-  return atomic_load(&slot_at(manager, slot)->generation);
+  return atomic_load(&temporal__ssm_slot_at(manager, slot)->generation);
 }
 
 void temporal__ssm_set_heartbeat_sink(temporal_shared_state_manager *manager,
@@ -272,9 +156,9 @@ int temporal__ssm_slot_acquire(temporal_shared_state_manager *manager, temporal_
   uint32_t n = manager->count;
   for (uint32_t k = 0; k < n; k++) {
     uint32_t i = (manager->next_free + k) % n;
-    ssm_local *rec = &manager->local[i];
+    temporal__ssm_local *rec = &manager->local[i];
     if (rec->in_use) continue;
-    ssm_slot *s = slot_at(manager, i);
+    temporal__ssm_slot *s = temporal__ssm_slot_at(manager, i);
     /* A previous user may have died holding the lock or mid-write: start from a clean slot. */
     atomic_store(&s->lock, 0);
     s->seq = 0;
@@ -304,21 +188,21 @@ int temporal__ssm_slot_acquire(temporal_shared_state_manager *manager, temporal_
 /* Hands the slot's newest details to its task, if they moved since the last delivery. Called
  * with manager->lock held. */
 static void deliver_locked(temporal_shared_state_manager *m, uint32_t index) {
-  ssm_local *rec = &m->local[index];
+  temporal__ssm_local *rec = &m->local[index];
   if (!rec->in_use || !rec->task) return;
-  ssm_slot *s = slot_at(m, index);
+  temporal__ssm_slot *s = temporal__ssm_slot_at(m, index);
   /* A writer holds it: it sets the dirty bit and signals again after unlocking. A writer that died
    * holding it wrote torn details anyway. */
   if (!slot_trylock(s)) return;
   uint64_t seq = s->seq;
   size_t len = (size_t)s->len;
   if (seq == rec->seen_seq || atomic_load(&s->generation) != rec->generation || len > m->max_details) {
-    slot_unlock(s);
+    temporal__ssm_unlock(s);
     return;
   }
-  memcpy(m->buf, slot_details(s), len);
+  memcpy(m->buf, temporal__ssm_details(s), len);
   rec->seen_seq = seq;
-  slot_unlock(s);
+  temporal__ssm_unlock(s);
 
   temporal_payload **payloads = NULL;
   size_t count = 0;
@@ -331,16 +215,9 @@ static void deliver_locked(temporal_shared_state_manager *m, uint32_t index) {
   temporal__payload_array_free(payloads, count);
 }
 
-void temporal__ssm_slot_flush(temporal_shared_state_manager *manager, uint32_t slot) {
-  if (!manager || slot >= manager->count) return;
-  pthread_mutex_lock(&manager->lock);
-  deliver_locked(manager, slot);
-  pthread_mutex_unlock(&manager->lock);
-}
-
 void temporal__ssm_slot_release(temporal_shared_state_manager *manager, uint32_t slot) {
   if (!manager || slot >= manager->count) return;
-  ssm_local *rec = &manager->local[slot];
+  temporal__ssm_local *rec = &manager->local[slot];
   pthread_mutex_lock(&manager->hook_lock);
   rec->hook_task = NULL;
   temporal__ssm_listener_drop drop = rec->listener_drop;
@@ -357,10 +234,10 @@ void temporal__ssm_slot_release(temporal_shared_state_manager *manager, uint32_t
     /* Details the activity recorded just before it ended must reach the task before its outcome
      * (they ride on a failure report). */
     deliver_locked(manager, slot);
-    ssm_slot *s = slot_at(manager, slot);
+    temporal__ssm_slot *s = temporal__ssm_slot_at(manager, slot);
     /* From here on the job's generation is stale: late writes fail and waiters return. */
     atomic_fetch_add(&s->generation, 1);
-    futex_wake_all(&s->interrupts);
+    temporal__ssm_wake_all(&s->interrupts);
     rec->in_use = false;
     rec->task = NULL;
   }
@@ -370,9 +247,9 @@ void temporal__ssm_slot_release(temporal_shared_state_manager *manager, uint32_t
 void temporal__ssm_slot_interrupt(temporal_shared_state_manager *manager, uint32_t slot,
                                   unsigned int reasons) {
   if (!manager || slot >= manager->count || reasons == 0) return;
-  ssm_slot *s = slot_at(manager, slot);
+  temporal__ssm_slot *s = temporal__ssm_slot_at(manager, slot);
   atomic_fetch_or(&s->interrupts, (uint32_t)reasons);
-  futex_wake_all(&s->interrupts);
+  temporal__ssm_wake_all(&s->interrupts);
 }
 
 void *temporal__ssm_hook_data(temporal_shared_state_manager *manager, uint32_t slot) {
@@ -391,7 +268,7 @@ void temporal__ssm_slot_set_listener(temporal_shared_state_manager *manager, uin
    * interrupts that read it. The real path goes through another process, invisible to TSan. */
   pthread_mutex_lock(&manager->lock);
   pthread_mutex_lock(&manager->hook_lock);
-  ssm_local *rec = &manager->local[slot];
+  temporal__ssm_local *rec = &manager->local[slot];
   temporal__ssm_listener_drop old_drop = rec->listener_drop;
   void *old_data = rec->listener_data;
   rec->listener = listener;
@@ -403,7 +280,7 @@ void temporal__ssm_slot_set_listener(temporal_shared_state_manager *manager, uin
 }
 
 void temporal__ssm_interrupt_hook(temporal__task *task, unsigned int reasons, void *data) {
-  ssm_local *rec = data;
+  temporal__ssm_local *rec = data;
   if (!rec) return;
   temporal_shared_state_manager *m = rec->manager;
   pthread_mutex_lock(&m->hook_lock);
@@ -418,85 +295,7 @@ void temporal__ssm_interrupt_hook(temporal__task *task, unsigned int reasons, vo
 void temporal__ssm_set_worker_shutdown(temporal_shared_state_manager *manager) {
   if (!manager) return;
   atomic_store(&manager->header->worker_shutdown, 1);
-  futex_wake_all(&manager->header->worker_shutdown);
-}
-
-/* ---- running side --------------------------------------------------------------------------------- */
-
-bool temporal__ssm_worker_shutdown(const temporal_shared_state_manager *manager) {
-  return manager && atomic_load(&manager->header->worker_shutdown) != 0;
-}
-
-int temporal__ssm_wait_worker_shutdown(temporal_shared_state_manager *manager, temporal_duration_ns timeout,
-                                       const atomic_bool *stop) {
-  if (!manager) return temporal__error(TEMPORAL_EINVAL, "wait_for_worker_shutdown: no shared state manager");
-  int64_t deadline = timeout > 0 ? temporal__monotonic_ns() + timeout : INT64_MAX;
-  for (;;) {
-    if (atomic_load(&manager->header->worker_shutdown) != 0) return 0;
-    if (stop && atomic_load(stop)) return TEMPORAL_ETIMEDOUT;
-    int64_t now = temporal__monotonic_ns();
-    if (now >= deadline) return temporal__error(TEMPORAL_ETIMEDOUT, "wait_for_worker_shutdown: timed out");
-    int64_t until = deadline - now > TEMPORAL_SECOND ? now + TEMPORAL_SECOND : deadline;
-    futex_wait_until(&manager->header->worker_shutdown, 0, until);
-  }
-}
-
-void temporal__ssm_slot_wake(temporal_shared_state_manager *manager, uint32_t slot) {
-  if (!manager || slot >= manager->count) return;
-  futex_wake_all(&slot_at(manager, slot)->interrupts);
-  futex_wake_all(&manager->header->worker_shutdown);
-}
-
-int temporal__ssm_slot_heartbeat(temporal_shared_state_manager *manager, uint32_t slot, uint32_t generation,
-                                 const uint8_t *details, size_t len) {
-  if (!manager || slot >= manager->count) return temporal__error(TEMPORAL_EINVAL, "heartbeat: no such slot");
-  if (len > manager->max_details)
-    return temporal__error(TEMPORAL_ETOOBIG,
-                           "heartbeat details are %zu bytes encoded; the shared state manager allows %zu "
-                           "(max_heartbeat_details_size)",
-                           len, manager->max_details);
-  ssm_slot *s = slot_at(manager, slot);
-  slot_lock(s);
-  if (atomic_load(&s->generation) != generation) {
-    slot_unlock(s);
-    return temporal__error(TEMPORAL_ESTATE, "heartbeat: the activity's job was abandoned by the worker");
-  }
-  if (len) memcpy(slot_details(s), details, len);
-  s->len = len;
-  s->seq++;
-  slot_unlock(s);
-  atomic_fetch_or(&manager->dirty[slot / 64], (uint64_t)1 << (slot % 64));
-  uint64_t one = 1;
-  /* EAGAIN means the counter is saturated, i.e. the monitor has a wake-up pending anyway. */
-  while (write(manager->event_fd, &one, sizeof one) < 0 && errno == EINTR) {
-  }
-  return 0;
-}
-
-unsigned int temporal__ssm_slot_interrupts(const temporal_shared_state_manager *manager, uint32_t slot,
-                                           uint32_t generation) {
-  if (!manager || slot >= manager->count) return TEMPORAL__INTERRUPT_SHUTDOWN;
-  ssm_slot *s = slot_at(manager, slot);
-  unsigned int bits = atomic_load(&s->interrupts);
-  if (atomic_load(&s->generation) != generation) bits |= TEMPORAL__INTERRUPT_SHUTDOWN;
-  return bits;
-}
-
-int temporal__ssm_slot_wait(temporal_shared_state_manager *manager, uint32_t slot, uint32_t generation,
-                            temporal_duration_ns timeout, const atomic_bool *stop) {
-  if (!manager || slot >= manager->count) return 0;
-  ssm_slot *s = slot_at(manager, slot);
-  int64_t deadline = timeout > 0 ? temporal__monotonic_ns() + timeout : INT64_MAX;
-  for (;;) {
-    if (atomic_load(&s->interrupts) != 0 || atomic_load(&s->generation) != generation) return 0;
-    if (stop && atomic_load(stop)) return TEMPORAL_ETIMEDOUT;
-    int64_t now = temporal__monotonic_ns();
-    if (now >= deadline) return temporal__error(TEMPORAL_ETIMEDOUT, "wait_for_cancelled: timed out");
-    /* Wake at least once a second even without a limit, to notice a generation change whose
-     * wake-up was lost. */
-    int64_t until = deadline - now > TEMPORAL_SECOND ? now + TEMPORAL_SECOND : deadline;
-    futex_wait_until(&s->interrupts, 0, until);
-  }
+  temporal__ssm_wake_all(&manager->header->worker_shutdown);
 }
 
 /* ---- monitor thread --------------------------------------------------------------------------------- */

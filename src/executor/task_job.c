@@ -7,7 +7,9 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/executor_internal.h"
+#include "executor/job.h"
+#include "executor/shared_state.h"
 
 /* What the job's done callback needs. */
 typedef struct task_job {

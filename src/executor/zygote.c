@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/zygote.h"
 
 #define STOP_WAIT_NS (5 * TEMPORAL_SECOND)
 
@@ -35,11 +35,6 @@ typedef struct zmsg {
   int32_t status;
   int32_t error;
 } zmsg;
-
-struct temporal__zygote {
-  pid_t pid;
-  int ctl; /* the parent's end */
-};
 
 /* ---- descriptors the zygote keeps ------------------------------------------------------------------ */
 
@@ -336,10 +331,6 @@ int temporal__zygote_start(temporal__zygote **out, temporal__child_main main, vo
 
 int temporal__zygote_fd(const temporal__zygote *zygote) {
   return zygote->ctl;
-}
-
-pid_t temporal__zygote_pid(const temporal__zygote *zygote) {
-  return zygote->pid;
 }
 
 /* MSG_DONTWAIT: the zygote may itself be blocked sending to us; we must never wait on it. */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/shared_state.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "worker/dispatch.h"
 #include "worker/worker_internal.h"

@@ -17,7 +17,7 @@
 #include "check.h"
 #include "converter/converter_internal.h"
 #include "temporal/errors.h"
-#include "executor/process_internal.h"
+#include "executor/job.h"
 #include "same.h"
 #include "temporal/log.h"
 #include "activity/activity.h"

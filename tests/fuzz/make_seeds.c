@@ -11,7 +11,7 @@
 
 #include "converter/converter_internal.h"
 #include "temporal/errors.h"
-#include "executor/process_internal.h"
+#include "executor/job.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
 static const char *corpus_dir;

@@ -13,10 +13,15 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
+#include "executor/executor_internal.h"
+#include "executor/job.h"
 #include "executor/pool_internal.h"
-#include "executor/process_internal.h"
+#include "executor/process_pool.h"
+#include "executor/shared_state.h"
+#include "pool_inspect.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "test.h"
+#include "activity/task.h"
 
 /* ---- outcomes of raw jobs ---------------------------------------------------------------------------- */
 
@@ -364,6 +369,30 @@ TEST(pool_free_abandons_jobs_and_leaves_no_zombie_or_fd) {
   CHECK_EQ_INT(-1, waitpid(-1, NULL, WNOHANG));
   CHECK_EQ_INT(ECHILD, errno);
   CHECK_EQ_INT(fds_before, count_fds());
+  temporal_shared_state_manager_free(m);
+}
+
+/* The zygote dies under a busy pool: the running job is lost with its child, the queued ones are
+ * abandoned without ever reaching a child, and the pool refuses new jobs. */
+TEST(pool_zygote_death_abandons_running_and_queued_jobs) {
+  col_init();
+  temporal_shared_state_manager *m = new_manager(8, 0);
+  temporal_executor *ex = new_pool(m, 1, 0, test_run);
+  wait_children(ex, 1);
+  submit(ex, 0, "hang");
+  temporal__sleep_ns(100 * TEMPORAL_MS);
+  submit(ex, 1, "pid"); /* the only child is busy: these two wait in the queue */
+  submit(ex, 2, "pid");
+  CHECK_EQ_INT(0, kill(temporal__process_pool_zygote_pid(ex), SIGKILL));
+  CHECK_CONTAINS(wait_job(0)->reason, "was lost with the process pool's zygote");
+  for (int i = 1; i <= 2; i++) CHECK_CONTAINS(wait_job(i)->reason, "zygote died; no process can run");
+  temporal_executor_job *late = NULL;
+  CHECK_EQ_INT(0, temporal__job_new(&late, (const uint8_t *)"pid", 3, on_done, (void *)(intptr_t)3));
+  CHECK_EQ_INT(TEMPORAL_ESTATE, ex->vtable->submit(ex->self, late));
+  CHECK_CONTAINS(temporal_error_last(), "zygote died");
+  temporal_executor_job_abandon(late, "refused"); /* not taken: still ours */
+  CHECK_STR_EQ("refused", wait_job(3)->reason);
+  temporal_executor_free(ex);
   temporal_shared_state_manager_free(m);
 }
 

@@ -8,8 +8,9 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
-#include "executor/process_internal.h"
+#include "executor/shared_state.h"
 #include "test.h"
+#include "activity/task.h"
 
 /* Stand-ins for worker tasks: the manager only stores and compares them. */
 static temporal__task *fake_task(uintptr_t n) {
