@@ -39,6 +39,19 @@ size_t temporal__payloads_encoded_size(const temporal_payload *const *payloads, 
 /* Payload list -> a newly built Payloads proto (count may be 0). */
 int temporal__payloads_to_proto(Temporal__Api__Common__V1__Payloads **out, const temporal_payload *const *payloads,
                                 size_t count);
+/* A Payloads message whose payloads borrow the bytes (data, metadata keys and values) of `payloads`
+ * instead of copying them: for a request that is packed while they live, where a copy would only
+ * double a result or heartbeat details that may be megabytes. It must not outlive them, nor be freed
+ * with protobuf_c_message_free_unpacked; release it with temporal__payloads_view_release. Count 0
+ * gives an empty message. TEMPORAL_EINVAL for a NULL payload, TEMPORAL_ENOMEM. */
+typedef struct temporal__payloads_view {
+  Temporal__Api__Common__V1__Payloads payloads;
+  Temporal__Api__Common__V1__Payload *items; /* what payloads.payloads points to, and their entries: */
+  Temporal__Api__Common__V1__Payload__MetadataEntry *entries, **entry_ptrs;
+} temporal__payloads_view;
+int temporal__payloads_view_init(temporal__payloads_view *view, const temporal_payload *const *payloads,
+                                 size_t count);
+void temporal__payloads_view_release(temporal__payloads_view *view); /* no-op on a zeroed or released view */
 
 /* Positional arguments, decoded once: json/plain is parsed, binary/null is JSON null, binary/plain
  * stays bytes (json NULL). */

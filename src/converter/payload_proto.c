@@ -107,6 +107,60 @@ oom:
   return temporal__error(TEMPORAL_ENOMEM, "out of memory");
 }
 
+int temporal__payloads_view_init(temporal__payloads_view *view, const temporal_payload *const *payloads,
+                                 size_t count) {
+  static const char fn[] = "temporal__payloads_view_init";
+  memset(view, 0, sizeof *view);
+  temporal__api__common__v1__payloads__init(&view->payloads);
+  if (!payloads && count) return temporal__error(TEMPORAL_EINVAL, "%s: NULL argument", fn);
+  size_t meta_count = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (!payloads[i]) return temporal__error(TEMPORAL_EINVAL, "%s: payload %zu is NULL", fn, i);
+    meta_count += payloads[i]->meta_count;
+  }
+  if (!count) return 0;
+  view->items = calloc(count, sizeof *view->items);
+  view->payloads.payloads = calloc(count, sizeof *view->payloads.payloads);
+  if (meta_count) {
+    view->entries = calloc(meta_count, sizeof *view->entries);
+    view->entry_ptrs = calloc(meta_count, sizeof *view->entry_ptrs);
+  }
+  if (!view->items || !view->payloads.payloads || (meta_count && (!view->entries || !view->entry_ptrs))) {
+    temporal__payloads_view_release(view);
+    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  }
+  /* The payloads' own pointers, not copies: protobuf-c only reads a message while it packs it. */
+  size_t e = 0;
+  for (size_t i = 0; i < count; i++) {
+    const temporal_payload *src = payloads[i];
+    Temporal__Api__Common__V1__Payload *p = &view->items[i];
+    temporal__api__common__v1__payload__init(p);
+    p->data = (ProtobufCBinaryData){.len = src->len, .data = src->data};
+    p->n_metadata = src->meta_count;
+    p->metadata = src->meta_count ? &view->entry_ptrs[e] : NULL;
+    for (size_t m = 0; m < src->meta_count; m++, e++) {
+      Temporal__Api__Common__V1__Payload__MetadataEntry *entry = &view->entries[e];
+      temporal__api__common__v1__payload__metadata_entry__init(entry);
+      entry->key = src->meta[m].key;
+      entry->value = (ProtobufCBinaryData){.len = src->meta[m].len, .data = src->meta[m].value};
+      view->entry_ptrs[e] = entry;
+    }
+    view->payloads.payloads[i] = p;
+  }
+  view->payloads.n_payloads = count;
+  return 0;
+}
+
+void temporal__payloads_view_release(temporal__payloads_view *view) {
+  if (!view) return;
+  free(view->items);
+  free(view->payloads.payloads);
+  free(view->entries);
+  free(view->entry_ptrs);
+  memset(view, 0, sizeof *view);
+  temporal__api__common__v1__payloads__init(&view->payloads);
+}
+
 /* Protobuf wire sizes, as the server measures a Payloads field (its Size()): computed from the
  * payloads themselves, so a check costs no copy. */
 static size_t varint_size(uint64_t v) {

@@ -135,7 +135,7 @@ int temporal_executor_run(uint8_t **result_out, size_t *len_out, temporal_shared
   activity->defn.flags = h.flags;
   activity->defn.data = (void *)h.data;
 
-  /* The dynamic activity takes the raw payloads, as in the worker (worker/task.c). */
+  /* The dynamic activity takes the raw payloads, as in the worker (worker/dispatch.c). */
   if (rc == TEMPORAL_EDECODE && (h.flags & TEMPORAL_ACTIVITY_DYNAMIC))
     rc = temporal__args_new_raw(&activity->args, activity->task->input);
   temporal_result *result;

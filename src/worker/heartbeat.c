@@ -12,7 +12,7 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
-#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "client/respond.h"
 #include "worker/heartbeat.h"
 
 #define HEARTBEAT_DEFAULT_INTERVAL (30 * TEMPORAL_SECOND)
@@ -123,37 +123,26 @@ void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__heartbeat_st
 /* Sends one heartbeat and applies the answer. Called without the manager's lock. */
 static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details,
                            size_t count, int64_t since_previous) {
-  const temporal__heartbeats_config *cfg = &hb->config;
-  Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatRequest req =
-      TEMPORAL__API__WORKFLOWSERVICE__V1__RECORD_ACTIVITY_TASK_HEARTBEAT_REQUEST__INIT;
-  req.task_token = (ProtobufCBinaryData){.data = (uint8_t *)t->activity.info.task_token,
-                                         .len = t->activity.info.task_token_len};
-  req.identity = (char *)cfg->identity;
-  req.namespace_ = (char *)cfg->namespace_;
-  Temporal__Api__Common__V1__Payloads *payloads = NULL;
-  if (count && temporal__payloads_to_proto(&payloads, (const temporal_payload *const *)details, count) != 0) {
-    temporal__task_interrupt(t, TEMPORAL__INTERRUPT_HEARTBEAT_ERROR, temporal_error_last());
-    return;
-  }
-  req.details = payloads;
-  ProtobufCMessage *resp = NULL;
-  temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
-  int rc = temporal__transport_call(cfg->transport, "RecordActivityTaskHeartbeat", &req.base,
-                                    &temporal__api__workflowservice__v1__record_activity_task_heartbeat_response__descriptor,
-                                    &resp, &opts, NULL);
-  if (payloads) protobuf_c_message_free_unpacked(&payloads->base, NULL);
+  const temporal__respond_target to = {.transport = hb->config.transport,
+                                       .namespace_ = hb->config.namespace_,
+                                       .identity = hb->config.identity,
+                                       .task_token = t->activity.info.task_token,
+                                       .task_token_len = t->activity.info.task_token_len};
+  const temporal__respond_msg msg = {
+      .kind = TEMPORAL__RESPOND_HEARTBEAT, .payloads = (const temporal_payload *const *)details, .payload_count = count};
+  const temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
+  temporal__heartbeat_answer answer;
+  int rc = temporal__respond_send(&to, &msg, &opts, NULL, &answer);
   if (rc == 0) {
     if (since_previous > 0)
       TLOG_DEBUG("activity %s: heartbeat sent (%zu details, %.3f s after the previous one)",
                  t->activity.info.activity_id, count, (double)since_previous / 1e9);
     else
       TLOG_DEBUG("activity %s: heartbeat sent (%zu details, the first)", t->activity.info.activity_id, count);
-    const Temporal__Api__Workflowservice__V1__RecordActivityTaskHeartbeatResponse *r = (const void *)resp;
-    unsigned int reasons = (r->cancel_requested ? TEMPORAL__INTERRUPT_CANCEL : 0) |
-                           (r->activity_paused ? TEMPORAL__INTERRUPT_PAUSE : 0) |
-                           (r->activity_reset ? TEMPORAL__INTERRUPT_RESET : 0);
+    unsigned int reasons = (answer.cancel_requested ? TEMPORAL__INTERRUPT_CANCEL : 0) |
+                           (answer.activity_paused ? TEMPORAL__INTERRUPT_PAUSE : 0) |
+                           (answer.activity_reset ? TEMPORAL__INTERRUPT_RESET : 0);
     if (reasons) temporal__task_interrupt(t, reasons, NULL);
-    protobuf_c_message_free_unpacked(resp, NULL);
   } else if (rc == TEMPORAL_ENOTFOUND) {
     /* Timed out or completed elsewhere: stop it, and report nothing for it. */
     TLOG_WARN("activity %s: heartbeat answered NotFound (timed out or completed elsewhere); interrupting it",
@@ -167,8 +156,9 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
              temporal__payloads_encoded_size((const temporal_payload *const *)details, count),
              temporal_error_last());
     temporal__task_fail_heartbeats(t, why);
-  } else if (rc == TEMPORAL_EINVAL) {
-    /* The server refused these details: the activity fails with that error. */
+  } else if (rc == TEMPORAL_EINVAL || rc == TEMPORAL_ENOMEM) {
+    /* The server refused these details, or no request could be built for them: the activity fails
+     * with that error. */
     temporal__task_interrupt(t, TEMPORAL__INTERRUPT_HEARTBEAT_ERROR, temporal_error_last());
   } else {
     TLOG_WARN("activity %s: heartbeat not sent: %s", t->activity.info.activity_id, temporal_error_last());

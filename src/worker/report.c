@@ -13,7 +13,7 @@
 #include "converter/converter_internal.h"
 #include "core/core.h"
 #include "core/work_queue.h"
-#include "temporal/api/workflowservice/v1/request_response.pb-c.h"
+#include "client/respond.h"
 #include "worker/report.h"
 
 /* How long past the activity's own deadline a report is still worth retrying. */
@@ -46,17 +46,27 @@ static int64_t report_give_up_at(const temporal__task *t) {
   return temporal__add_sat(now_mono, window);
 }
 
-/* One RPC, retried on transport errors until accepted, NotFound, a refusal, or the give-up time. */
-static int call_until_settled(const temporal__reporter *rep, temporal__task *t, const char *method,
-                              const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc) {
+/* Who the reports are about: the attempt the task's token names. */
+static temporal__respond_target target_of(const temporal__reporter *rep, const temporal__task *t) {
+  return (temporal__respond_target){.transport = rep->config.transport,
+                                    .namespace_ = rep->config.namespace_,
+                                    .identity = rep->config.identity,
+                                    .task_token = t->activity.info.task_token,
+                                    .task_token_len = t->activity.info.task_token_len};
+}
+
+/* One report, retried on transport errors until accepted, NotFound, a refusal, or the give-up time.
+ * status_out (may be NULL) gets the last call's status. */
+static int call_until_settled(const temporal__reporter *rep, temporal__task *t, const temporal__respond_msg *msg,
+                              temporal__call_status *status_out) {
+  const temporal__respond_target to = target_of(rep, t);
+  const char *method = temporal__respond_method(&to, msg->kind);
   temporal__backoff backoff;
   temporal__backoff_init(&backoff, 200 * TEMPORAL_MS, 10 * TEMPORAL_SECOND);
   int64_t give_up = report_give_up_at(t);
   for (;;) {
-    ProtobufCMessage *resp = NULL;
-    temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
-    int rc = temporal__transport_call(rep->config.transport, method, req, resp_desc, &resp, &opts, NULL);
-    if (resp) protobuf_c_message_free_unpacked(resp, NULL);
+    const temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
+    int rc = temporal__respond_send(&to, msg, &opts, status_out, NULL);
     if (rc == 0 || rc == TEMPORAL_ENOTFOUND || rc == TEMPORAL_EINVAL || rc == TEMPORAL_ETOOBIG ||
         rc == TEMPORAL_ESERVER)
       return rc;
@@ -70,25 +80,13 @@ static int call_until_settled(const temporal__reporter *rep, temporal__task *t, 
   }
 }
 
-static ProtobufCBinaryData token_of(const temporal__task *t) {
-  return (ProtobufCBinaryData){.data = (uint8_t *)t->activity.info.task_token, .len = t->activity.info.task_token_len};
-}
-
-static int send_failed(const temporal__reporter *rep, temporal__task *t, Temporal__Api__Failure__V1__Failure *failure, temporal_payload **hb,
-                       size_t hb_count) {
-  Temporal__Api__Workflowservice__V1__RespondActivityTaskFailedRequest req =
-      TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_FAILED_REQUEST__INIT;
-  req.task_token = token_of(t);
-  req.identity = (char *)rep->config.identity;
-  req.namespace_ = (char *)rep->config.namespace_;
-  req.failure = failure;
-  Temporal__Api__Common__V1__Payloads *details = NULL;
-  if (hb_count && temporal__payloads_to_proto(&details, (const temporal_payload *const *)hb, hb_count) == 0)
-    req.last_heartbeat_details = details;
-  int rc = call_until_settled(rep, t, "RespondActivityTaskFailed", &req.base,
-                              &temporal__api__workflowservice__v1__respond_activity_task_failed_response__descriptor);
-  if (details) protobuf_c_message_free_unpacked(&details->base, NULL);
-  return rc;
+static int send_failed(const temporal__reporter *rep, temporal__task *t,
+                       const Temporal__Api__Failure__V1__Failure *failure, temporal_payload **hb, size_t hb_count) {
+  const temporal__respond_msg msg = {.kind = TEMPORAL__RESPOND_FAILED,
+                                     .failure = failure,
+                                     .payloads = (const temporal_payload *const *)hb,
+                                     .payload_count = hb_count};
+  return call_until_settled(rep, t, &msg, NULL);
 }
 
 static int report_failure(const temporal__reporter *rep, temporal__task *t, const char *type, const char *message, bool non_retryable,
@@ -119,16 +117,11 @@ static int report_too_large(const temporal__reporter *rep, temporal__task *t, co
 }
 
 static int report_completed(const temporal__reporter *rep, temporal__task *t) {
-  Temporal__Api__Common__V1__Payload *payload = NULL;
-  int rc = temporal__result_value_to_proto(&payload, temporal__task_result(t));
-  if (rc != 0) return report_failure(rep, t, "EncodingError", temporal_error_last(), false, NULL, 0);
-  Temporal__Api__Common__V1__Payloads payloads = TEMPORAL__API__COMMON__V1__PAYLOADS__INIT;
-  payloads.n_payloads = 1;
-  payloads.payloads = &payload;
-  size_t size = protobuf_c_message_get_packed_size(&payloads.base);
+  /* No payload means "nothing": respond sends it as binary/null, far under any limit. */
+  const temporal_payload *value = temporal__task_result(t)->value;
+  size_t size = value ? temporal__payloads_encoded_size(&value, 1) : 0;
   int64_t limit = rep->config.blob_size_limit;
   if (limit > 0 && size > (uint64_t)limit) {
-    protobuf_c_message_free_unpacked(&payload->base, NULL);
     char why[300];
     snprintf(
         why, sizeof why,
@@ -137,15 +130,9 @@ static int report_completed(const temporal__reporter *rep, temporal__task *t) {
         size, (long long)limit);
     return report_too_large(rep, t, why);
   }
-  Temporal__Api__Workflowservice__V1__RespondActivityTaskCompletedRequest req =
-      TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_COMPLETED_REQUEST__INIT;
-  req.task_token = token_of(t);
-  req.identity = (char *)rep->config.identity;
-  req.namespace_ = (char *)rep->config.namespace_;
-  req.result = &payloads;
-  rc = call_until_settled(rep, t, "RespondActivityTaskCompleted", &req.base,
-                          &temporal__api__workflowservice__v1__respond_activity_task_completed_response__descriptor);
-  protobuf_c_message_free_unpacked(&payload->base, NULL);
+  const temporal__respond_msg msg = {
+      .kind = TEMPORAL__RESPOND_COMPLETED, .payloads = value ? &value : NULL, .payload_count = value ? 1 : 0};
+  int rc = call_until_settled(rep, t, &msg, NULL);
   if (rc == TEMPORAL_ETOOBIG) {
     /* Over the transport's message limit (the server's gRPC receive limit: the error says both sizes). */
     char why[700];
@@ -162,19 +149,16 @@ static int report_completed(const temporal__reporter *rep, temporal__task *t) {
   return rc;
 }
 
-static int report_canceled(const temporal__reporter *rep, temporal__task *t, temporal_payload **hb, size_t hb_count) {
-  Temporal__Api__Workflowservice__V1__RespondActivityTaskCanceledRequest req =
-      TEMPORAL__API__WORKFLOWSERVICE__V1__RESPOND_ACTIVITY_TASK_CANCELED_REQUEST__INIT;
-  req.task_token = token_of(t);
-  req.identity = (char *)rep->config.identity;
-  req.namespace_ = (char *)rep->config.namespace_;
-  Temporal__Api__Common__V1__Payloads *details = NULL;
-  if (hb_count && temporal__payloads_to_proto(&details, (const temporal_payload *const *)hb, hb_count) == 0)
-    req.details = details;
-  int rc = call_until_settled(rep, t, "RespondActivityTaskCanceled", &req.base,
-                              &temporal__api__workflowservice__v1__respond_activity_task_canceled_response__descriptor);
-  if (details) protobuf_c_message_free_unpacked(&details->base, NULL);
-  if (rc == TEMPORAL_EINVAL) /* Canceled is legal only after cancel_requested was seen. */
+static int report_canceled(const temporal__reporter *rep, temporal__task *t, temporal_payload **hb,
+                           size_t hb_count) {
+  const temporal__respond_msg msg = {.kind = TEMPORAL__RESPOND_CANCELED,
+                                     .payloads = (const temporal_payload *const *)hb,
+                                     .payload_count = hb_count};
+  temporal__call_status status;
+  int rc = call_until_settled(rep, t, &msg, &status);
+  /* Canceled is legal only after cancel_requested was seen; a standalone activity's refusal is
+   * FAILED_PRECONDITION, not INVALID_ARGUMENT (temporal__respond_cancel_refused). */
+  if (rc == TEMPORAL_EINVAL || (rc != 0 && temporal__respond_cancel_refused(&status)))
     return report_failure(rep, t, "CancelledError", "the activity was cancelled", false, hb, hb_count);
   return rc;
 }

@@ -1,4 +1,4 @@
-/* Payloads: encodings, JSON round trips, proto round trips, decode errors. */
+/* Payloads: encodings, JSON round trips, proto round trips (copied and borrowed), decode errors. */
 #include <jansson.h>
 
 #include "converter/converter_internal.h"
@@ -474,4 +474,68 @@ TEST(converter_self_containing_json_is_refused) {
   json_array_clear(b); /* break the cycle so both are freed */
   json_decref(a);
   json_decref(b);
+}
+
+/* Three payloads that differ in metadata and data: JSON, bytes with no data at all, and null. */
+static void make_three_payloads(temporal_payload *p[3]) {
+  CHECK_EQ_INT(0, temporal_payload_new_string(&p[0], "héllo"));
+  CHECK_EQ_INT(0, temporal_payload_new_bytes(&p[1], "", 0));
+  CHECK_EQ_INT(0, temporal_payload_new_null(&p[2]));
+}
+
+static uint8_t *pack(const ProtobufCMessage *m, size_t *len) {
+  *len = protobuf_c_message_get_packed_size(m);
+  uint8_t *buf = malloc(*len ? *len : 1);
+  CHECK(buf != NULL);
+  protobuf_c_message_pack(m, buf);
+  return buf;
+}
+
+TEST(converter_payloads_view_packs_like_a_copy) {
+  temporal_payload *p[3];
+  make_three_payloads(p);
+  const temporal_payload *const *list = (const temporal_payload *const *)p;
+  for (size_t count = 0; count <= 3; count++) {
+    Temporal__Api__Common__V1__Payloads *copy = NULL;
+    CHECK_EQ_INT(0, temporal__payloads_to_proto(&copy, list, count));
+    temporal__payloads_view view;
+    CHECK_EQ_INT(0, temporal__payloads_view_init(&view, list, count));
+    CHECK_EQ_INT(count, view.payloads.n_payloads);
+    size_t copy_len = 0, view_len = 0;
+    uint8_t *a = pack(&copy->base, &copy_len), *b = pack(&view.payloads.base, &view_len);
+    CHECK_EQ_INT(copy_len, view_len);
+    CHECK(memcmp(a, b, copy_len) == 0);
+    /* What the blob-size checks measure is what goes on the wire. */
+    CHECK_EQ_INT(view_len, temporal__payloads_encoded_size(list, count));
+    free(a);
+    free(b);
+    protobuf_c_message_free_unpacked(&copy->base, NULL);
+    temporal__payloads_view_release(&view);
+    temporal__payloads_view_release(&view); /* twice is harmless */
+  }
+  for (int i = 0; i < 3; i++) temporal_payload_free(p[i]);
+}
+
+TEST(converter_payloads_view_borrows) {
+  temporal_payload *p = NULL;
+  CHECK_EQ_INT(0, temporal_payload_new_bytes(&p, "0123456789", 10));
+  const temporal_payload *list[1] = {p};
+  temporal__payloads_view view;
+  CHECK_EQ_INT(0, temporal__payloads_view_init(&view, list, 1));
+  size_t len = 0;
+  CHECK(view.payloads.payloads[0]->data.data == temporal_payload_data(p, &len));
+  CHECK(view.payloads.payloads[0]->metadata[0]->value.data == temporal_payload_metadata(p, "encoding", NULL));
+  temporal__payloads_view_release(&view);
+  temporal_payload_free(p);
+}
+
+TEST(converter_payloads_view_refuses_null) {
+  temporal__payloads_view view;
+  const temporal_payload *list[1] = {NULL};
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal__payloads_view_init(&view, list, 1));
+  CHECK_CONTAINS(temporal_error_last(), "payload 0 is NULL");
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal__payloads_view_init(&view, NULL, 2));
+  CHECK_EQ_INT(0, temporal__payloads_view_init(&view, NULL, 0));
+  CHECK_EQ_INT(0, view.payloads.n_payloads);
+  temporal__payloads_view_release(&view);
 }
