@@ -124,5 +124,6 @@ TEST(client_plaintext_api_key_with_tls_is_refused) {
   CHECK_CONTAINS(temporal_error_last(), "plaintext_api_key");
   opts.version = 3;
   CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_client_connect(&client, &opts));
-  CHECK_CONTAINS(temporal_error_last(), "unsupported version 3");
+  CHECK_CONTAINS(temporal_error_last(), "temporal_client_options: version 3 is not supported");
+  CHECK_CONTAINS(temporal_error_last(), "accepts 1..2");
 }
