@@ -27,7 +27,7 @@ typedef struct temporal_client_options {
   bool plaintext_api_key;
 } temporal_client_options;
 #define TEMPORAL_CLIENT_OPTIONS_VERSION 2
-#define TEMPORAL_CLIENT_OPTIONS_INIT {TEMPORAL_CLIENT_OPTIONS_VERSION, 0, 0, 0, 0, false, 0, 0, 0, false}
+#define TEMPORAL_CLIENT_OPTIONS_INIT TEMPORAL__OPTIONS_INIT(temporal_client_options, TEMPORAL_CLIENT_OPTIONS_VERSION)
 
 /* Connects and asks the server for its system info; fails with TEMPORAL_ETRANSPORT when the server
  * cannot be reached before connect_timeout. `opts` (NULL = defaults) is read during the call only;
@@ -63,7 +63,7 @@ typedef struct temporal_workflow_options {
   temporal_duration_ns execution_timeout; /* 0 = none */
 } temporal_workflow_options;
 #define TEMPORAL_WORKFLOW_OPTIONS_VERSION 1
-#define TEMPORAL_WORKFLOW_OPTIONS_INIT {TEMPORAL_WORKFLOW_OPTIONS_VERSION, 0, 0, 0, 0}
+#define TEMPORAL_WORKFLOW_OPTIONS_INIT TEMPORAL__OPTIONS_INIT(temporal_workflow_options, TEMPORAL_WORKFLOW_OPTIONS_VERSION)
 
 typedef struct temporal_workflow_handle temporal_workflow_handle;
 
@@ -94,7 +94,7 @@ typedef struct temporal_activity_options {
   int32_t maximum_attempts;                       /* 0 = the server's default (unlimited) */
 } temporal_activity_options;
 #define TEMPORAL_ACTIVITY_OPTIONS_VERSION 1
-#define TEMPORAL_ACTIVITY_OPTIONS_INIT {TEMPORAL_ACTIVITY_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0}
+#define TEMPORAL_ACTIVITY_OPTIONS_INIT TEMPORAL__OPTIONS_INIT(temporal_activity_options, TEMPORAL_ACTIVITY_OPTIONS_VERSION)
 
 typedef struct temporal_activity_handle temporal_activity_handle;
 

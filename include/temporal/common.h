@@ -36,4 +36,23 @@ typedef int64_t temporal_duration_ns;
 #define TEMPORAL_MS ((temporal_duration_ns)1000000)
 #define TEMPORAL_SECOND ((temporal_duration_ns)1000000000)
 
+/* Options structs start with `unsigned int version` and only grow at the end. Their _INIT macros
+ * (TEMPORAL_WORKER_OPTIONS_INIT, ...) set the version and leave every other field 0, its default, so
+ * a field added later needs no edit of the macro and no change in your code. In C the macro is a
+ * designated initializer; C++ before C++20 has none, and a short brace list draws
+ * -Wmissing-field-initializers, so there it is a value-initialised struct with its version set. */
+#ifdef __cplusplus
+extern "C++" {
+template <typename T>
+inline T temporal__options_init(unsigned int version) {
+  T options = T();
+  options.version = version;
+  return options;
+}
+}
+#define TEMPORAL__OPTIONS_INIT(type, v) temporal__options_init<type>(v)
+#else
+#define TEMPORAL__OPTIONS_INIT(type, v) {.version = (v)}
+#endif
+
 #endif

@@ -23,7 +23,7 @@ typedef struct temporal_thread_pool_options {
   unsigned int threads; /* 0 = default: 32 */
 } temporal_thread_pool_options;
 #define TEMPORAL_THREAD_POOL_OPTIONS_VERSION 1
-#define TEMPORAL_THREAD_POOL_OPTIONS_INIT {TEMPORAL_THREAD_POOL_OPTIONS_VERSION, 0}
+#define TEMPORAL_THREAD_POOL_OPTIONS_INIT TEMPORAL__OPTIONS_INIT(temporal_thread_pool_options, TEMPORAL_THREAD_POOL_OPTIONS_VERSION)
 
 /* opts may be NULL for the defaults. */
 TEMPORAL_EXTERN int temporal_thread_pool_executor_new(temporal_executor **out,
@@ -39,7 +39,7 @@ typedef struct temporal_shared_state_manager_options {
   size_t max_heartbeat_details_size; /* bytes of encoded details per heartbeat; 0 = default 256 KiB */
 } temporal_shared_state_manager_options;
 #define TEMPORAL_SHARED_STATE_MANAGER_OPTIONS_VERSION 1
-#define TEMPORAL_SHARED_STATE_MANAGER_OPTIONS_INIT {TEMPORAL_SHARED_STATE_MANAGER_OPTIONS_VERSION, 0, 0}
+#define TEMPORAL_SHARED_STATE_MANAGER_OPTIONS_INIT TEMPORAL__OPTIONS_INIT(temporal_shared_state_manager_options, TEMPORAL_SHARED_STATE_MANAGER_OPTIONS_VERSION)
 
 /* Shared memory for the state of activities running in other processes, and a notification fd.
  * Create it before the process pool (its children inherit the mapping). opts may be NULL. */
@@ -55,7 +55,7 @@ typedef struct temporal_process_pool_options {
   temporal_duration_ns kill_grace;    /* a cancelled child still running after this is killed; 0 = 10 s */
 } temporal_process_pool_options;
 #define TEMPORAL_PROCESS_POOL_OPTIONS_VERSION 1
-#define TEMPORAL_PROCESS_POOL_OPTIONS_INIT {TEMPORAL_PROCESS_POOL_OPTIONS_VERSION, 0, 0}
+#define TEMPORAL_PROCESS_POOL_OPTIONS_INIT TEMPORAL__OPTIONS_INIT(temporal_process_pool_options, TEMPORAL_PROCESS_POOL_OPTIONS_VERSION)
 
 /* A pool of processes that run sync activities. Call it early in main, before any client connects:
  * it forks a single-threaded zygote then (fork is unsafe once gRPC has started threads), and the

@@ -44,7 +44,7 @@ typedef struct temporal_worker_options {
   temporal_duration_ns graceful_shutdown_timeout;
 } temporal_worker_options;
 #define TEMPORAL_WORKER_OPTIONS_VERSION 1
-#define TEMPORAL_WORKER_OPTIONS_INIT {TEMPORAL_WORKER_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define TEMPORAL_WORKER_OPTIONS_INIT TEMPORAL__OPTIONS_INIT(temporal_worker_options, TEMPORAL_WORKER_OPTIONS_VERSION)
 
 TEMPORAL_EXTERN int temporal_worker_new(temporal_worker **out, temporal_client *client,
                                         const temporal_worker_options *opts);
