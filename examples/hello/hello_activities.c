@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <uv.h> /* the async kind answers from a libuv timer */
+
 /* "Hello, <name>!" for argument 0, or the failure that says why there is no name. */
 static temporal_result *greeting(temporal_activity *activity, const temporal_args *args) {
   const char *name;

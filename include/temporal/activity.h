@@ -15,11 +15,15 @@
 #define TEMPORAL_ACTIVITY_H
 
 #include <jansson.h>
-#include <uv.h>
 
 #include "common.h"
 #include "converter.h"
 #include "log.h"
+
+/* libuv's loop, the one libuv type these headers name, declared as libuv declares it so that they do
+ * not include <uv.h>. An activity that uses libuv includes <uv.h> itself, before or after these
+ * headers: a typedef repeated for the same type is valid C11 and C++. */
+typedef struct uv_loop_s uv_loop_t;
 
 TEMPORAL_BEGIN_DECLS
 

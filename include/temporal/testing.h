@@ -31,7 +31,6 @@
 #define TEMPORAL_TESTING_H
 
 #include <jansson.h>
-#include <uv.h>
 
 #include "activity.h"
 #include "common.h"

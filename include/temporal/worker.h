@@ -9,8 +9,6 @@
 #ifndef TEMPORAL_WORKER_H
 #define TEMPORAL_WORKER_H
 
-#include <uv.h>
-
 #include "activity.h"
 #include "client.h"
 #include "common.h"

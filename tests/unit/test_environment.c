@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <temporal/temporal.h>
+#include <uv.h>
 
 #include "converter/converter_internal.h"
 #include "test.h"
