@@ -62,29 +62,58 @@ typedef struct temporal_activity_definition {
   void *data; /* handed back by temporal_activity_data() */
 } temporal_activity_definition;
 
-/* Picks the kind from the function's type; a function of neither signature does not compile. */
-#define TEMPORAL__ACTIVITY_KIND_OF(fn)                                \
+/* The definition macros below pick the kind from the function's type, in C with _Generic and in C++
+ * with the overloads here; a function of neither signature does not compile. TEMPORAL__ACTIVITY_DEFN
+ * is theirs; use them, not it. */
+#ifdef __cplusplus
+extern "C++" { /* nested in TEMPORAL_BEGIN_DECLS' extern "C": overloads need C++ linkage */
+constexpr temporal_activity_kind temporal__activity_kind_of(temporal_sync_activity_fn) {
+  return TEMPORAL_ACTIVITY_KIND_SYNC;
+}
+constexpr temporal_activity_kind temporal__activity_kind_of(temporal_async_activity_fn) {
+  return TEMPORAL_ACTIVITY_KIND_ASYNC;
+}
+constexpr temporal_sync_activity_fn temporal__activity_sync_fn(temporal_sync_activity_fn fn) {
+  return fn;
+}
+constexpr temporal_sync_activity_fn temporal__activity_sync_fn(temporal_async_activity_fn) {
+  return 0;
+}
+constexpr temporal_async_activity_fn temporal__activity_async_fn(temporal_sync_activity_fn) {
+  return 0;
+}
+constexpr temporal_async_activity_fn temporal__activity_async_fn(temporal_async_activity_fn fn) {
+  return fn;
+}
+}
+#define TEMPORAL__ACTIVITY_KIND_OF(fn) temporal__activity_kind_of(fn)
+/* C++ before C++20 has no designated initializers: the fields in their order. */
+#define TEMPORAL__ACTIVITY_DEFN(name_, fn, flags_)                                           \
+  {                                                                                          \
+    (name_), temporal__activity_kind_of(fn), temporal__activity_sync_fn(fn),                 \
+        temporal__activity_async_fn(fn), (flags_), 0                                         \
+  }
+#else
+#define TEMPORAL__ACTIVITY_KIND_OF(fn)                                   \
   _Generic((fn), temporal_sync_activity_fn: TEMPORAL_ACTIVITY_KIND_SYNC, \
            temporal_async_activity_fn: TEMPORAL_ACTIVITY_KIND_ASYNC)
-#define TEMPORAL__ACTIVITY_SYNC_FN(fn) \
-  _Generic((fn), temporal_sync_activity_fn: (fn), default: (temporal_sync_activity_fn)0)
-#define TEMPORAL__ACTIVITY_ASYNC_FN(fn) \
-  _Generic((fn), temporal_async_activity_fn: (fn), default: (temporal_async_activity_fn)0)
-
-/* A definition under a custom name. */
-#define TEMPORAL_ACTIVITY_DEFN_NAMED(name_, fn)                                                 \
-  {                                                                                             \
-    .name = (name_), .kind = TEMPORAL__ACTIVITY_KIND_OF(fn), .sync_fn = TEMPORAL__ACTIVITY_SYNC_FN(fn), \
-    .async_fn = TEMPORAL__ACTIVITY_ASYNC_FN(fn), .flags = 0, .data = 0                         \
+#define TEMPORAL__ACTIVITY_DEFN(name_, fn, flags_)                                                            \
+  {                                                                                                           \
+    .name = (name_), .kind = TEMPORAL__ACTIVITY_KIND_OF(fn),                                                  \
+    .sync_fn = _Generic((fn), temporal_sync_activity_fn: (fn), default: (temporal_sync_activity_fn)0),      \
+    .async_fn = _Generic((fn), temporal_async_activity_fn: (fn), default: (temporal_async_activity_fn)0),   \
+    .flags = (flags_), .data = 0                                                                              \
   }
+#endif
+
+/* A definition under a custom name. In C++, define the function extern "C" (only a function with C
+ * language linkage may, strictly, be called through these pointer types; GCC and Clang do not tell the
+ * two apart). */
+#define TEMPORAL_ACTIVITY_DEFN_NAMED(name_, fn) TEMPORAL__ACTIVITY_DEFN(name_, fn, 0u)
 /* A definition named after the function: TEMPORAL_ACTIVITY_DEFN(say_hello) is "say_hello". */
 #define TEMPORAL_ACTIVITY_DEFN(fn) TEMPORAL_ACTIVITY_DEFN_NAMED(#fn, fn)
 /* The dynamic activity: receives any type that has no registered function (at most one). */
-#define TEMPORAL_ACTIVITY_DEFN_DYNAMIC(fn)                                                     \
-  {                                                                                             \
-    .name = "", .kind = TEMPORAL__ACTIVITY_KIND_OF(fn), .sync_fn = TEMPORAL__ACTIVITY_SYNC_FN(fn), \
-    .async_fn = TEMPORAL__ACTIVITY_ASYNC_FN(fn), .flags = TEMPORAL_ACTIVITY_DYNAMIC, .data = 0 \
-  }
+#define TEMPORAL_ACTIVITY_DEFN_DYNAMIC(fn) TEMPORAL__ACTIVITY_DEFN("", fn, TEMPORAL_ACTIVITY_DYNAMIC)
 
 /* ---- Arguments ------------------------------------------------------------------------------
  * Each getter fails with TEMPORAL_EINVAL for a NULL `out` (or `len_out`) or `args`,
