@@ -46,17 +46,19 @@ extern const temporal__options_layout *const temporal__options_layouts[];
 extern const size_t temporal__options_layout_count;
 
 /* The layout of the struct `p` points to (a const pointer, as constructors receive them); any other
- * type does not compile. */
-#define TEMPORAL__OPTIONS_LAYOUT(p) \
-  _Generic((p),                                                                             \
-      const temporal_client_options *: &temporal__client_options_layout,                     \
-      const temporal_workflow_options *: &temporal__workflow_options_layout,                 \
-      const temporal_activity_options *: &temporal__activity_options_layout,                 \
-      const temporal_worker_options *: &temporal__worker_options_layout,                     \
-      const temporal_thread_pool_options *: &temporal__thread_pool_options_layout,           \
+ * type does not compile. (Kept out of clang-format, whose version 14 splits _Generic's associations.) */
+/* clang-format off */
+#define TEMPORAL__OPTIONS_LAYOUT(p)                                                                  \
+  _Generic((p),                                                                                      \
+      const temporal_client_options *: &temporal__client_options_layout,                             \
+      const temporal_workflow_options *: &temporal__workflow_options_layout,                         \
+      const temporal_activity_options *: &temporal__activity_options_layout,                         \
+      const temporal_worker_options *: &temporal__worker_options_layout,                             \
+      const temporal_thread_pool_options *: &temporal__thread_pool_options_layout,                   \
       const temporal_shared_state_manager_options *: &temporal__shared_state_manager_options_layout, \
-      const temporal_process_pool_options *: &temporal__process_pool_options_layout,         \
+      const temporal_process_pool_options *: &temporal__process_pool_options_layout,                 \
       const temporal_executor_vtable *: &temporal__executor_vtable_layout)
+/* clang-format on */
 
 /* Checks that `opts` is not NULL and that its version is one this library reads: 0, or
  * TEMPORAL_EINVAL with a message that names the struct, the version and the accepted range. For what
