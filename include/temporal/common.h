@@ -1,4 +1,17 @@
-/* Definitions shared by every temporal-c header: export macro, time types. */
+/* Definitions shared by every temporal-c header: export macro, time types, options initialisers.
+ *
+ * What the comments of every header take for granted (a declaration says so when it departs):
+ *   ownership  Arguments are borrowed for the call; what a function keeps it copies, unless its
+ *              comment says it takes the argument (then the caller must not use or free it after)
+ *              or keeps the pointer. What a constructor stores in *out belongs to the caller, who
+ *              releases it with the matching _free (NULL is a no-op). A pointer returned into an
+ *              object is borrowed from that object and valid as long as it is.
+ *   threads    Each function says which threads may call it. "Any thread" never allows freeing an
+ *              object while another thread still uses it.
+ *   options    Constructors read their options struct during the call only. NULL options mean every
+ *              default, except where a field is required: then NULL is TEMPORAL_EINVAL, and the
+ *              constructor's comment says so.
+ * The headers compile alone, as C11 and as C++11 or later. */
 #ifndef TEMPORAL_COMMON_H
 #define TEMPORAL_COMMON_H
 
@@ -52,7 +65,8 @@ inline T temporal__options_init(unsigned int version) {
 }
 #define TEMPORAL__OPTIONS_INIT(type, v) temporal__options_init<type>(v)
 #else
-#define TEMPORAL__OPTIONS_INIT(type, v) {.version = (v)}
+#define TEMPORAL__OPTIONS_INIT(type, v) \
+  { .version = (v) }
 #endif
 
 #endif
