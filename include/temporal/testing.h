@@ -68,7 +68,8 @@ TEMPORAL_EXTERN void temporal_activity_environment_free(temporal_activity_enviro
 TEMPORAL_EXTERN const temporal_activity_info *temporal_activity_environment_get_info(
     const temporal_activity_environment *env);
 /* Replaces the info (deep copy: strings, task token, retry policy's type list, fairness key; a NULL
- * string is ""). Its heartbeat_details field is ignored: use set_heartbeat_details. To change one
+ * string is ""); NULL `info` restores the defaults. Its heartbeat_details field is ignored: use
+ * set_heartbeat_details. To change one
  * field, copy the current info, change it and set it back (aliasing the environment's own strings is
  * fine):
  *   temporal_activity_info info = *temporal_activity_environment_get_info(env);
