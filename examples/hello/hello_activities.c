@@ -78,7 +78,8 @@ void say_hello_async(temporal_activity *activity, const temporal_args *args) {
   }
   if ((rc = uv_timer_init(temporal_activity_loop(activity), &h->timer)) != 0) {
     free(h);
-    temporal_activity_complete(activity, temporal_result_errorf("LoopError", "uv_timer_init: %s", uv_strerror(rc)));
+    temporal_activity_complete(activity,
+                               temporal_result_errorf("LoopError", "uv_timer_init: %s", uv_strerror(rc)));
     return;
   }
   h->activity = activity;

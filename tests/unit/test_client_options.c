@@ -65,8 +65,8 @@ static void first_bytes_sent(listener *l, temporal_client_options *opts) {
   temporal__call_options copts = {.timeout = 60 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_NONE};
   ProtobufCMessage *resp = NULL;
   CHECK(temporal__transport_call(t, "GetSystemInfo", &req.base,
-                                 &temporal__api__workflowservice__v1__get_system_info_response__descriptor, &resp,
-                                 &copts, NULL) != 0);
+                                 &temporal__api__workflowservice__v1__get_system_info_response__descriptor,
+                                 &resp, &copts, NULL) != 0);
   pthread_join(th, NULL);
   temporal__transport_free(t);
   close(l->fd);
