@@ -3,11 +3,13 @@
 #
 #   make setup   system packages, protos, dev server, Python venv (cached under ~/.cache/temporal-c)
 #   make build   configure and build ./build
-#   make test    unit + integration + fault tests in ./build, then unit + integration in ./build-asan
-#                (ASan+UBSan) and in ./build-tsan (ThreadSanitizer); then valgrind over the unit tests and
-#                the C workers of the core integration tests; then each fuzz target briefly (check-fuzz)
+#   make test    the formatting check (check-format); unit + integration + fault tests in ./build, then
+#                unit + integration in ./build-asan (ASan+UBSan) and in ./build-tsan (ThreadSanitizer);
+#                then valgrind over the unit tests and the C workers of the core integration tests;
+#                then each fuzz target briefly (check-fuzz)
 #   make fuzz    the libFuzzer targets of tests/fuzz in ./build-fuzz (clang), FUZZ_SECONDS each
 #   make demo    the hello example against a dev server of its own
+#   make check-format  clang-format-14 --dry-run over the C/C++ sources (scripts/check-format.sh)
 #   make clean   remove the build directories
 
 SHELL := /bin/bash
@@ -40,8 +42,8 @@ TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:allocator_may_r
 VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=9
 VENV_PYTHON = $(shell scripts/setup-python.sh)
 
-.PHONY: all setup build build-asan build-tsan build-fuzz test check check-asan check-tsan check-valgrind \
-        check-fuzz fuzz fuzz-seeds demo clean
+.PHONY: all setup build build-asan build-tsan build-fuzz test check check-format check-asan check-tsan \
+        check-valgrind check-fuzz fuzz fuzz-seeds demo clean
 
 all: build
 
@@ -62,14 +64,22 @@ build-tsan: setup
 build-fuzz: setup
 	CC=$(FUZZ_CC) scripts/build.sh $(FUZZ_DIR) -DTEMPORAL_FUZZ=ON $(CMAKE_ARGS) -- fuzz_targets
 
-# The suite in the plain build (with the fault tests), under each sanitizer, under valgrind, then the
+# The formatting check first (seconds, and a formatting slip is the cheapest failure to find), then
+# the suite in the plain build (with the fault tests), under each sanitizer, under valgrind, then the
 # fuzz targets briefly. One after the other even under -j.
 test:
+	$(MAKE) --no-print-directory check-format
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory check-asan
 	$(MAKE) --no-print-directory check-tsan
 	$(MAKE) --no-print-directory check-valgrind
 	$(MAKE) --no-print-directory check-fuzz
+
+# Every .c/.h/.cpp under src/ include/ tests/ examples/ bench/ as .clang-format says, by clang-format-14
+# (the one system package it needs).
+check-format:
+	scripts/setup-system.sh
+	scripts/check-format.sh
 
 check: build
 	cd $(BUILD_DIR) && ctest $(CTEST_ARGS)

@@ -14,6 +14,7 @@ PACKAGES=(
   uuid-runtime                      # not needed by the library; handy in scripts
   valgrind
   clang-14 libclang-rt-14-dev       # the fuzz build (tests/fuzz): clang, and libFuzzer + the ASan/UBSan runtimes
+  clang-format-14                   # make check-format: .clang-format is checked with Debian 12's clang-format
 )
 
 missing=()

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <uv.h> /* the async kind answers from a libuv timer */
+
 /* "Hello, <name>!" for argument 0, or the failure that says why there is no name. */
 static temporal_result *greeting(temporal_activity *activity, const temporal_args *args) {
   const char *name;
@@ -76,7 +78,8 @@ void say_hello_async(temporal_activity *activity, const temporal_args *args) {
   }
   if ((rc = uv_timer_init(temporal_activity_loop(activity), &h->timer)) != 0) {
     free(h);
-    temporal_activity_complete(activity, temporal_result_errorf("LoopError", "uv_timer_init: %s", uv_strerror(rc)));
+    temporal_activity_complete(activity,
+                               temporal_result_errorf("LoopError", "uv_timer_init: %s", uv_strerror(rc)));
     return;
   }
   h->activity = activity;

@@ -10,16 +10,23 @@
  *           starts on the worker's libuv loop thread, returns at once, and finishes later by calling
  *           temporal_activity_complete() from the loop thread. It holds no thread while it waits.
  *
- * Arguments are positional only: one payload per argument, read with the typed getters below. */
+ * Arguments are positional only: one payload per argument, read with the typed getters below.
+ *
+ * C++ programs use the same functions and macros; give activity functions C language linkage
+ * (extern "C") and let no exception leave them. */
 #ifndef TEMPORAL_ACTIVITY_H
 #define TEMPORAL_ACTIVITY_H
 
 #include <jansson.h>
-#include <uv.h>
 
 #include "common.h"
 #include "converter.h"
 #include "log.h"
+
+/* libuv's loop, the one libuv type these headers name, declared as libuv declares it so that they do
+ * not include <uv.h>. An activity that uses libuv includes <uv.h> itself, before or after these
+ * headers: a typedef repeated for the same type is valid C11 and C++. */
+typedef struct uv_loop_s uv_loop_t;
 
 TEMPORAL_BEGIN_DECLS
 
@@ -36,8 +43,7 @@ typedef struct temporal_args temporal_args;
  * worker when the activity returns it or passes it to temporal_activity_complete. */
 typedef struct temporal_result temporal_result;
 
-typedef temporal_result *(*temporal_sync_activity_fn)(temporal_activity *activity,
-                                                      const temporal_args *args);
+typedef temporal_result *(*temporal_sync_activity_fn)(temporal_activity *activity, const temporal_args *args);
 typedef void (*temporal_async_activity_fn)(temporal_activity *activity, const temporal_args *args);
 
 typedef enum temporal_activity_kind {
@@ -58,29 +64,61 @@ typedef struct temporal_activity_definition {
   void *data; /* handed back by temporal_activity_data() */
 } temporal_activity_definition;
 
-/* Picks the kind from the function's type; a function of neither signature does not compile. */
-#define TEMPORAL__ACTIVITY_KIND_OF(fn)                                \
-  _Generic((fn), temporal_sync_activity_fn: TEMPORAL_ACTIVITY_KIND_SYNC, \
-           temporal_async_activity_fn: TEMPORAL_ACTIVITY_KIND_ASYNC)
-#define TEMPORAL__ACTIVITY_SYNC_FN(fn) \
-  _Generic((fn), temporal_sync_activity_fn: (fn), default: (temporal_sync_activity_fn)0)
-#define TEMPORAL__ACTIVITY_ASYNC_FN(fn) \
-  _Generic((fn), temporal_async_activity_fn: (fn), default: (temporal_async_activity_fn)0)
-
-/* A definition under a custom name. */
-#define TEMPORAL_ACTIVITY_DEFN_NAMED(name_, fn)                                                 \
-  {                                                                                             \
-    .name = (name_), .kind = TEMPORAL__ACTIVITY_KIND_OF(fn), .sync_fn = TEMPORAL__ACTIVITY_SYNC_FN(fn), \
-    .async_fn = TEMPORAL__ACTIVITY_ASYNC_FN(fn), .flags = 0, .data = 0                         \
+/* The definition macros below pick the kind from the function's type, in C with _Generic and in C++
+ * with the overloads here; a function of neither signature does not compile. TEMPORAL__ACTIVITY_DEFN
+ * is theirs; use them, not it. */
+#ifdef __cplusplus
+extern "C++" { /* nested in TEMPORAL_BEGIN_DECLS' extern "C": overloads need C++ linkage */
+constexpr temporal_activity_kind temporal__activity_kind_of(temporal_sync_activity_fn) {
+  return TEMPORAL_ACTIVITY_KIND_SYNC;
+}
+constexpr temporal_activity_kind temporal__activity_kind_of(temporal_async_activity_fn) {
+  return TEMPORAL_ACTIVITY_KIND_ASYNC;
+}
+constexpr temporal_sync_activity_fn temporal__activity_sync_fn(temporal_sync_activity_fn fn) {
+  return fn;
+}
+constexpr temporal_sync_activity_fn temporal__activity_sync_fn(temporal_async_activity_fn) {
+  return 0;
+}
+constexpr temporal_async_activity_fn temporal__activity_async_fn(temporal_sync_activity_fn) {
+  return 0;
+}
+constexpr temporal_async_activity_fn temporal__activity_async_fn(temporal_async_activity_fn fn) {
+  return fn;
+}
+}
+#define TEMPORAL__ACTIVITY_KIND_OF(fn) temporal__activity_kind_of(fn)
+/* C++ before C++20 has no designated initializers: the fields in their order. */
+#define TEMPORAL__ACTIVITY_DEFN(name_, fn, flags_)                           \
+  {                                                                          \
+    (name_), temporal__activity_kind_of(fn), temporal__activity_sync_fn(fn), \
+        temporal__activity_async_fn(fn), (flags_), 0                         \
   }
+#else
+/* Kept out of clang-format, whose version 14 splits _Generic's associations across lines. */
+/* clang-format off */
+#define TEMPORAL__ACTIVITY_KIND_OF(fn)                                   \
+  _Generic((fn), temporal_sync_activity_fn: TEMPORAL_ACTIVITY_KIND_SYNC, \
+                 temporal_async_activity_fn: TEMPORAL_ACTIVITY_KIND_ASYNC)
+#define TEMPORAL__ACTIVITY_DEFN(name_, fn, flags_)                                                         \
+  {                                                                                                        \
+    .name = (name_), .kind = TEMPORAL__ACTIVITY_KIND_OF(fn),                                               \
+    .sync_fn = _Generic((fn), temporal_sync_activity_fn: (fn), default: (temporal_sync_activity_fn)0),    \
+    .async_fn = _Generic((fn), temporal_async_activity_fn: (fn), default: (temporal_async_activity_fn)0), \
+    .flags = (flags_), .data = 0                                                                           \
+  }
+/* clang-format on */
+#endif
+
+/* A definition under a custom name. In C++, define the function extern "C" (only a function with C
+ * language linkage may, strictly, be called through these pointer types; GCC and Clang do not tell the
+ * two apart). */
+#define TEMPORAL_ACTIVITY_DEFN_NAMED(name_, fn) TEMPORAL__ACTIVITY_DEFN(name_, fn, 0u)
 /* A definition named after the function: TEMPORAL_ACTIVITY_DEFN(say_hello) is "say_hello". */
 #define TEMPORAL_ACTIVITY_DEFN(fn) TEMPORAL_ACTIVITY_DEFN_NAMED(#fn, fn)
 /* The dynamic activity: receives any type that has no registered function (at most one). */
-#define TEMPORAL_ACTIVITY_DEFN_DYNAMIC(fn)                                                     \
-  {                                                                                             \
-    .name = "", .kind = TEMPORAL__ACTIVITY_KIND_OF(fn), .sync_fn = TEMPORAL__ACTIVITY_SYNC_FN(fn), \
-    .async_fn = TEMPORAL__ACTIVITY_ASYNC_FN(fn), .flags = TEMPORAL_ACTIVITY_DYNAMIC, .data = 0 \
-  }
+#define TEMPORAL_ACTIVITY_DEFN_DYNAMIC(fn) TEMPORAL__ACTIVITY_DEFN("", fn, TEMPORAL_ACTIVITY_DYNAMIC)
 
 /* ---- Arguments ------------------------------------------------------------------------------
  * Each getter fails with TEMPORAL_EINVAL for a NULL `out` (or `len_out`) or `args`,
@@ -88,7 +126,9 @@ typedef struct temporal_activity_definition {
  * a message naming the index and both types; *out is untouched then. A JSON number that no C type
  * here holds exactly (an integer beyond 64 bits, as Python sends them; a real beyond a double) fails
  * every getter but temporal_args_get_payload with TEMPORAL_ERANGE: the raw payload keeps its exact
- * text. Borrowed results live as long as the activity. */
+ * text. Borrowed results live as long as the activity. The arguments never change: any thread that
+ * holds a valid activity pointer may read them, concurrently. */
+/* How many arguments there are (0 for NULL). */
 TEMPORAL_EXTERN size_t temporal_args_count(const temporal_args *args);
 TEMPORAL_EXTERN int temporal_args_get_string(const char **out, const temporal_args *args, size_t index);
 /* An integer that fits int64 (a JSON real with no fraction is accepted). */
@@ -108,12 +148,14 @@ TEMPORAL_EXTERN int temporal_args_get_payload(const temporal_payload **out, cons
 TEMPORAL_EXTERN bool temporal_args_is_null(const temporal_args *args, size_t index);
 
 /* ---- Results ----------------------------------------------------------------------------------
- * Constructors never return NULL. Those that take a value take ownership of it. */
-TEMPORAL_EXTERN temporal_result *temporal_result_json(json_t *value);        /* steals the reference */
-TEMPORAL_EXTERN temporal_result *temporal_result_string(const char *utf8);   /* a JSON string */
+ * Constructors never return NULL. Those that take a value take ownership of it. Any thread; the
+ * result is the caller's until it hands it over: returns it from a sync activity, passes it to
+ * temporal_activity_complete, or frees it. */
+TEMPORAL_EXTERN temporal_result *temporal_result_json(json_t *value);      /* steals the reference */
+TEMPORAL_EXTERN temporal_result *temporal_result_string(const char *utf8); /* a JSON string */
 TEMPORAL_EXTERN temporal_result *temporal_result_bytes(const void *data, size_t len); /* copied */
 TEMPORAL_EXTERN temporal_result *temporal_result_payload(temporal_payload *payload);  /* taken */
-TEMPORAL_EXTERN temporal_result *temporal_result_none(void);                 /* binary/null */
+TEMPORAL_EXTERN temporal_result *temporal_result_none(void);                          /* binary/null */
 /* Fails the attempt with an application error (taken). */
 TEMPORAL_EXTERN temporal_result *temporal_result_error(temporal_application_error *error);
 /* Fails the attempt with a retryable application error of `type` (NULL = "Error") and a message. */
@@ -129,7 +171,7 @@ TEMPORAL_EXTERN temporal_result *temporal_result_cancelled(void);
  * temporal_async_activity_handle in client.h): the worker reports nothing for this attempt and
  * frees its slot. */
 TEMPORAL_EXTERN temporal_result *temporal_result_async(void);
-/* Frees a result that was not handed to the worker. */
+/* Frees a result that was not handed to the worker. NULL is a no-op. */
 TEMPORAL_EXTERN void temporal_result_free(temporal_result *result);
 
 /* ---- Handing the activity to other threads -------------------------------------------------------
@@ -154,22 +196,27 @@ TEMPORAL_EXTERN void temporal_activity_unref(temporal_activity *activity);
 
 /* ---- The async kind ---------------------------------------------------------------------------- */
 
-/* Finishes an async activity with `result` (taken). Call once, from the loop thread. Returns
- * TEMPORAL_ESTATE if the activity already finished (the result is freed). */
+/* Finishes an async activity with `result` (taken, even on error). Call once, from the loop thread.
+ * Returns TEMPORAL_ESTATE if the activity already finished (the result is freed). */
 TEMPORAL_EXTERN int temporal_activity_complete(temporal_activity *activity, temporal_result *result);
-/* The loop the async activity runs on. NULL for sync activities. */
+/* The loop the async activity runs on: the worker's, or the one in temporal_worker_options.loop
+ * (borrowed). NULL for sync activities and once the activity finished. Any thread may ask, but only
+ * the loop thread may use the loop (libuv's one thread-safe call is uv_async_send). */
 TEMPORAL_EXTERN uv_loop_t *temporal_activity_loop(temporal_activity *activity);
 /* Registers the callback an async activity gets when it is cancelled (the C form of cancelling the
  * asyncio task): called once, on the loop thread, with the activity; the activity should stop and
- * complete with temporal_result_cancelled(). Replaces any earlier callback. */
+ * complete with temporal_result_cancelled(). Replaces any earlier callback; NULL removes it. Call from
+ * the loop thread. `data` is handed to the callback as is (it stays yours). TEMPORAL_ESTATE for a
+ * sync activity or one that finished. */
 typedef void (*temporal_cancel_cb)(temporal_activity *activity, void *data);
-TEMPORAL_EXTERN int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb cb, void *data);
+TEMPORAL_EXTERN int temporal_activity_on_cancel(temporal_activity *activity, temporal_cancel_cb cb,
+                                                void *data);
 /* Registers the callback an async activity gets when the worker begins shutting down (the C form of
  * awaiting Python's activity.wait_for_worker_shutdown()): called at most once, on the loop thread,
  * as soon as shutdown begins (on the next loop iteration if it already had), while the activity may
  * still finish within the worker's graceful_shutdown_timeout. Replaces any earlier callback; NULL
- * removes it. Call from the loop thread. TEMPORAL_ESTATE for a sync activity or one that finished.
- * Since 0.2.0. */
+ * removes it. Call from the loop thread; `data` as for temporal_activity_on_cancel. TEMPORAL_ESTATE
+ * for a sync activity or one that finished. Since 0.2.0. */
 typedef void (*temporal_worker_shutdown_cb)(temporal_activity *activity, void *data);
 TEMPORAL_EXTERN int temporal_activity_on_worker_shutdown(temporal_activity *activity,
                                                          temporal_worker_shutdown_cb cb, void *data);
@@ -218,31 +265,33 @@ typedef struct temporal_activity_info {
   bool is_local;
 } temporal_activity_info;
 
-/* The running activity's info. Never NULL for a running activity. */
+/* The running activity's info, borrowed from it. Never NULL for a running activity. Any thread. */
 TEMPORAL_EXTERN const temporal_activity_info *temporal_activity_get_info(const temporal_activity *activity);
 
 /* ---- Context: any kind ------------------------------------------------------------------------- */
 
-/* The definition's `data` pointer. */
+/* The definition's `data` pointer, as given (the library never touches what it points to). Any
+ * thread. */
 TEMPORAL_EXTERN void *temporal_activity_data(const temporal_activity *activity);
 
-/* Records a heartbeat with optional details (copied; last value wins). Throttled: the first goes out
- * at once, later ones at most once per 0.8 x heartbeat_timeout (30 s without one, 60 s at most);
- * details recorded in between go out when the interval ends, without another call.
- * A sync activity learns of cancellation only through heartbeats: once it was asked to stop, this
- * returns TEMPORAL_ECANCELLED (the details are still recorded), as Python's heartbeat raises
- * CancelledError. TEMPORAL_EINVAL for a NULL activity, a NULL `details` with a count, or a NULL
- * detail; TEMPORAL_ETOOBIG for details over the server's payload limit (the attempt then fails,
- * not retryable, when the activity ends cancelled); TEMPORAL_ESTATE after the activity finished. */
+/* Records a heartbeat with optional details (copied; last value wins). Any thread. Throttled: the first goes
+ * out at once, later ones at most once per 0.8 x heartbeat_timeout (30 s without one, 60 s at most); details
+ * recorded in between go out when the interval ends, without another call. A sync activity learns of
+ * cancellation only through heartbeats: once it was asked to stop, this returns TEMPORAL_ECANCELLED (the
+ * details are still recorded), as Python's heartbeat raises CancelledError. TEMPORAL_EINVAL for a NULL
+ * activity, a NULL `details` with a count, or a NULL detail; TEMPORAL_ETOOBIG for details over the server's
+ * payload limit (the attempt then fails, not retryable, when the activity ends cancelled); TEMPORAL_ESTATE
+ * after the activity finished. */
 TEMPORAL_EXTERN int temporal_activity_heartbeat(temporal_activity *activity,
                                                 const temporal_payload *const *details, size_t count);
-/* Convenience: one JSON detail (NULL = none). */
+/* Convenience: one JSON detail (encoded now, the value stays the caller's; NULL = none). Any thread. */
 TEMPORAL_EXTERN int temporal_activity_heartbeat_json(temporal_activity *activity, const json_t *detail);
 
 /* True once the activity was asked to stop (cancel, pause, reset, timeout, worker shutdown). Any thread. */
 TEMPORAL_EXTERN bool temporal_activity_is_cancelled(const temporal_activity *activity);
 /* Blocks until the activity is asked to stop or `timeout` passes (<= 0: wait without limit).
- * Returns 0 when cancelled, TEMPORAL_ETIMEDOUT otherwise. Sync kinds only (never on the loop thread). */
+ * Returns 0 when cancelled, TEMPORAL_ETIMEDOUT otherwise. Sync kinds only, from any thread but the
+ * loop's (which it would block). */
 TEMPORAL_EXTERN int temporal_activity_wait_for_cancelled(temporal_activity *activity,
                                                          temporal_duration_ns timeout);
 
@@ -257,17 +306,20 @@ typedef struct temporal_cancellation_details {
 } temporal_cancellation_details;
 
 /* All false until the activity is asked to stop. Any thread. */
-TEMPORAL_EXTERN temporal_cancellation_details temporal_activity_cancellation_details(const temporal_activity *activity);
+TEMPORAL_EXTERN temporal_cancellation_details
+temporal_activity_cancellation_details(const temporal_activity *activity);
 
-/* True once the worker began shutting down (the activity may still finish during the grace period). */
+/* True once the worker began shutting down (the activity may still finish during the grace period).
+ * Any thread. */
 TEMPORAL_EXTERN bool temporal_activity_is_worker_shutdown(const temporal_activity *activity);
 /* Blocks until the worker begins shutting down or `timeout` passes (<= 0: no limit): 0 or
- * TEMPORAL_ETIMEDOUT. Sync kinds only (async ones register temporal_activity_on_worker_shutdown). */
+ * TEMPORAL_ETIMEDOUT. Sync kinds only, from any thread but the loop's (async ones register
+ * temporal_activity_on_worker_shutdown). */
 TEMPORAL_EXTERN int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity,
                                                                temporal_duration_ns timeout);
 
 /* Logs a line that carries the activity's id, type, attempt, namespace, task queue and workflow ids,
- * through the process-wide sink (temporal/log.h). */
+ * through the process-wide sink (temporal/log.h). Any thread. */
 TEMPORAL_EXTERN void temporal_activity_log(const temporal_activity *activity, temporal_log_level level,
                                            const char *format, ...) TEMPORAL_PRINTF(3, 4);
 

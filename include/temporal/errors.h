@@ -29,11 +29,12 @@ typedef enum temporal_error_code {
   TEMPORAL_ERANGE = -15,    /* a number does not fit the type it must be read as (since 0.2.0) */
 } temporal_error_code;
 
-/* A static, human-readable name for a code ("invalid argument"). Never NULL. */
+/* A static, human-readable name for a code ("invalid argument"). Never NULL. Any thread. */
 TEMPORAL_EXTERN const char *temporal_strerror(int code);
 
 /* The calling thread's last error message, with detail (e.g. "argument 1: expected string, got
- * integer"). Never NULL; "" when nothing failed yet. Valid until the thread's next failing call. */
+ * integer"). Never NULL; "" when nothing failed yet. Any thread, each its own; the string belongs to
+ * the library and is valid until the thread's next failing call. */
 TEMPORAL_EXTERN const char *temporal_error_last(void);
 
 TEMPORAL_END_DECLS

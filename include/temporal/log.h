@@ -21,12 +21,14 @@ typedef enum temporal_log_level {
  * thread, concurrently; it must be thread-safe. */
 typedef void (*temporal_log_sink)(temporal_log_level level, const char *line, void *data);
 
-/* Replaces the process-wide sink (NULL restores stderr). Not thread-safe against concurrent logging:
- * call it at start-up. */
+/* Replaces the process-wide sink (NULL restores stderr); `data` is handed to it as is, and must stay
+ * valid while the sink is set. Not thread-safe against concurrent logging: call it at start-up, before
+ * any client, worker or pool exists, or after they are all freed. */
 TEMPORAL_EXTERN void temporal_log_set_sink(temporal_log_sink sink, void *data);
 /* Lines below `level` are dropped. Default: TEMPORAL_LOG_INFO, or $TEMPORAL_LOG_LEVEL
- * (debug/info/warn/error/off). */
+ * (debug/info/warn/error/off). Any thread, any time. */
 TEMPORAL_EXTERN void temporal_log_set_level(temporal_log_level level);
+/* Logs one line through the sink, as the library logs its own. Any thread. */
 TEMPORAL_EXTERN void temporal_log(temporal_log_level level, const char *format, ...) TEMPORAL_PRINTF(2, 3);
 
 TEMPORAL_END_DECLS

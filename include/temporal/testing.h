@@ -31,7 +31,6 @@
 #define TEMPORAL_TESTING_H
 
 #include <jansson.h>
-#include <uv.h>
 
 #include "activity.h"
 #include "common.h"
@@ -48,7 +47,8 @@ typedef struct temporal_activity_environment temporal_activity_environment;
 
 /* Receives every heartbeat, synchronously, on the thread that called temporal_activity_heartbeat
  * (the running activity's thread). `details` are borrowed for the call (copy them to keep them);
- * `count` may be 0. It may call temporal_activity_environment_cancel/_shutdown_worker. */
+ * `count` may be 0; `data` is what temporal_activity_environment_on_heartbeat was given. It may call
+ * temporal_activity_environment_cancel/_shutdown_worker. */
 typedef void (*temporal_activity_environment_heartbeat_cb)(const temporal_payload *const *details,
                                                            size_t count, void *data);
 
@@ -68,7 +68,8 @@ TEMPORAL_EXTERN void temporal_activity_environment_free(temporal_activity_enviro
 TEMPORAL_EXTERN const temporal_activity_info *temporal_activity_environment_get_info(
     const temporal_activity_environment *env);
 /* Replaces the info (deep copy: strings, task token, retry policy's type list, fairness key; a NULL
- * string is ""). Its heartbeat_details field is ignored: use set_heartbeat_details. To change one
+ * string is ""); NULL `info` restores the defaults. Its heartbeat_details field is ignored: use
+ * set_heartbeat_details. To change one
  * field, copy the current info, change it and set it back (aliasing the environment's own strings is
  * fine):
  *   temporal_activity_info info = *temporal_activity_environment_get_info(env);
@@ -82,8 +83,8 @@ TEMPORAL_EXTERN int temporal_activity_environment_set_info(temporal_activity_env
  * decode as a worker would decode it. TEMPORAL_ESTATE during a run. */
 TEMPORAL_EXTERN int temporal_activity_environment_set_heartbeat_details(
     temporal_activity_environment *env, const temporal_payload *const *details, size_t count);
-/* Sets the heartbeat callback (NULL = heartbeats are accepted and dropped). TEMPORAL_ESTATE during a
- * run. */
+/* Sets the heartbeat callback (NULL = heartbeats are accepted and dropped) and the `data` handed to it
+ * as is (it stays yours). TEMPORAL_ESTATE during a run. */
 TEMPORAL_EXTERN int temporal_activity_environment_on_heartbeat(temporal_activity_environment *env,
                                                                temporal_activity_environment_heartbeat_cb cb,
                                                                void *data);
@@ -102,8 +103,8 @@ TEMPORAL_EXTERN int temporal_activity_environment_cancel(temporal_activity_envir
  * effect. Any thread. */
 TEMPORAL_EXTERN int temporal_activity_environment_shutdown_worker(temporal_activity_environment *env);
 
-/* The environment's libuv loop, which async activities run on (temporal_activity_loop gives them
- * the same loop). A test may add its own handles to it before a run, e.g. a timer that cancels;
+/* The environment's libuv loop (borrowed from it), which async activities run on (temporal_activity_loop
+ * gives them the same loop). A test may add its own handles to it before a run, e.g. a timer that cancels;
  * the loop runs only while temporal_activity_environment_run runs an async activity, on the thread
  * calling it. Handles still open when the environment is freed are closed then (their memory must
  * still be valid). */
@@ -111,7 +112,7 @@ TEMPORAL_EXTERN uv_loop_t *temporal_activity_environment_loop(temporal_activity_
 
 /* Runs the activity of `definition` (sync or async; dynamic ones too, with info's activity_type)
  * with `args` (payloads copied and decoded as the worker decodes them) and gives its outcome to
- * *out (owned by the caller: temporal_result_free).
+ * *out (owned by the caller: temporal_result_free). `definition` is borrowed for the run.
  *   sync:  the function runs on the calling thread; its result is the outcome (NULL = none).
  *   async: the function starts on the calling thread, which then runs the environment's loop until
  *          the activity calls temporal_activity_complete, then a little longer (at most 100 ms) so
@@ -129,7 +130,8 @@ TEMPORAL_EXTERN int temporal_activity_environment_run(temporal_result **out,
 
 /* ---- Reading results ---------------------------------------------------------------------------
  * For tests (and anyone else holding a temporal_result): what kind of outcome it is and what it
- * holds. Everything returned is borrowed from the result unless it says otherwise. */
+ * holds. Everything returned is borrowed from the result unless it says otherwise. Any thread, while
+ * the result is not freed or handed over. */
 typedef enum temporal_result_kind {
   TEMPORAL_RESULT_VALUE = 1,     /* a value (binary/null for "nothing") */
   TEMPORAL_RESULT_ERROR = 2,     /* an application error */

@@ -7,6 +7,7 @@
 #include <grpc/status.h>
 
 #include "client/client_util.h"
+#include "core/options.h"
 #include "transport/transport_private.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
@@ -56,19 +57,8 @@ static int fetch_system_info(temporal_client *client, const char *target,
 }
 
 int temporal__client_read_options(temporal_client_options *o, const temporal_client_options *opts) {
-  const temporal_client_options defaults = TEMPORAL_CLIENT_OPTIONS_INIT;
-  *o = defaults;
-  if (!opts) return 0;
-  size_t size;
-  switch (opts->version) {
-    case 1: size = offsetof(temporal_client_options, plaintext_api_key); break;
-    case 2: size = sizeof *opts; break;
-    default:
-      return temporal__error(TEMPORAL_EINVAL, "temporal_client_options: unsupported version %u (1 to %d)",
-                             opts->version, TEMPORAL_CLIENT_OPTIONS_VERSION);
-  }
-  memcpy(o, opts, size);
-  o->version = TEMPORAL_CLIENT_OPTIONS_VERSION;
+  int rc = TEMPORAL__OPTIONS_READ(o, opts); /* NULL = defaults; a version 1 struct has no plaintext_api_key */
+  if (rc < 0) return rc;
   if (o->connect_timeout < 0)
     return temporal__error(TEMPORAL_EINVAL, "temporal_client_options: connect_timeout is negative");
   bool explicit_tls = o->tls || (o->tls_root_certs_pem && *o->tls_root_certs_pem);

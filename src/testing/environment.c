@@ -102,11 +102,11 @@ const temporal_activity_info *temporal_activity_environment_get_info(
 
 int temporal_activity_environment_set_info(temporal_activity_environment *env,
                                            const temporal_activity_info *info) {
-  if (!env || !info) return temporal__error(TEMPORAL_EINVAL, "set_info: %s is NULL", env ? "info" : "env");
+  if (!env) return temporal__error(TEMPORAL_EINVAL, "set_info: env is NULL");
   int rc = check_idle(env, "set_info");
   if (rc != 0) return rc;
-  temporal_activity_info copy;
-  if ((rc = temporal__env_info_copy(&copy, info)) != 0) return rc;
+  temporal_activity_info copy; /* NULL info: the defaults, as a new environment has them */
+  if ((rc = info ? temporal__env_info_copy(&copy, info) : temporal__env_info_defaults(&copy)) != 0) return rc;
   temporal__env_info_free(&env->info);
   env->info = copy;
   env->info.heartbeat_details = env->heartbeat_details;

@@ -4,6 +4,7 @@
 #define TEMPORAL_ENVIRONMENT_INTERNAL_H
 
 #include <pthread.h>
+#include <uv.h>
 
 #include "temporal/testing.h"
 #include "activity/activity.h"

@@ -1,9 +1,14 @@
 """examples/hello, as `make demo` runs it: hello_worker serves say_hello as each kind of activity
 (sync on a thread pool, async on the event loop, sync on a process pool), hello_client calls every
-one as a standalone activity through the server, and the worker's log shows where each ran."""
+one as a standalone activity through the server, and the worker's log shows where each ran.
+examples/cpp: cpp_worker's activities, written in C++ with the same macros, serve a Python workflow."""
 
 import re
 import time
+
+import pytest
+
+from conftest import Env, find_program
 
 
 def greeting_pids(stderr: str) -> dict:
@@ -44,3 +49,13 @@ def test_hello_example(c_programs, dev_server, task_queue):
     assert pids["say_hello_async"] == main_pid
     assert pids["say_hello_process"] != main_pid
     assert f"hello_worker (pid {main_pid})" in "".join(worker.stdout)
+
+
+@pytest.mark.skipif(find_program("cpp_worker") is None, reason="built without C++ (TEMPORAL_CXX=OFF)")
+def test_cpp_worker(c_programs, dev_server, task_queue, client, run, workflow_worker):
+    worker = c_programs.start("cpp_worker", "--target", dev_server, "--task-queue", task_queue)
+    env = Env(client=client, target=dev_server, task_queue=task_queue, run=run, c_worker=worker)
+    assert env.result("greet", "C++") == "Hello, C++!"  # sync, on the thread pool
+    assert env.result("greet_async", "C++") == "Hello, C++!"  # async, on the loop
+    outcome = env.error("greet", 42)  # the same argument check as in C
+    assert "expected string" in outcome["message"], outcome

@@ -65,8 +65,8 @@ static void first_bytes_sent(listener *l, temporal_client_options *opts) {
   temporal__call_options copts = {.timeout = 60 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_NONE};
   ProtobufCMessage *resp = NULL;
   CHECK(temporal__transport_call(t, "GetSystemInfo", &req.base,
-                                 &temporal__api__workflowservice__v1__get_system_info_response__descriptor, &resp,
-                                 &copts, NULL) != 0);
+                                 &temporal__api__workflowservice__v1__get_system_info_response__descriptor,
+                                 &resp, &copts, NULL) != 0);
   pthread_join(th, NULL);
   temporal__transport_free(t);
   close(l->fd);
@@ -124,5 +124,6 @@ TEST(client_plaintext_api_key_with_tls_is_refused) {
   CHECK_CONTAINS(temporal_error_last(), "plaintext_api_key");
   opts.version = 3;
   CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_client_connect(&client, &opts));
-  CHECK_CONTAINS(temporal_error_last(), "unsupported version 3");
+  CHECK_CONTAINS(temporal_error_last(), "temporal_client_options: version 3 is not supported");
+  CHECK_CONTAINS(temporal_error_last(), "accepts 1..2");
 }

@@ -2,6 +2,7 @@
 #include <pthread.h>
 
 #include <temporal/temporal.h>
+#include <uv.h>
 
 #include "core/core.h"
 #include "test.h"

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <temporal/temporal.h>
+#include <uv.h>
 
 #include "converter/converter_internal.h"
 #include "test.h"
@@ -263,6 +264,24 @@ TEST(environment_info_defaults) {
   CHECK_STR_EQ("test", i->activity_id);
   CHECK(i->heartbeat_details != NULL);
   CHECK_EQ_INT(0, temporal_args_count(i->heartbeat_details));
+  temporal_activity_environment_free(env);
+}
+
+/* NULL info means the defaults, as NULL options do everywhere (common.h). */
+TEST(environment_info_set_null_restores_the_defaults) {
+  temporal_activity_environment *env = new_env();
+  temporal_activity_info info = *temporal_activity_environment_get_info(env);
+  info.activity_id = "changed";
+  info.attempt = 9;
+  CHECK_EQ_INT(0, temporal_activity_environment_set_info(env, &info));
+  CHECK_STR_EQ("changed", temporal_activity_environment_get_info(env)->activity_id);
+  CHECK_EQ_INT(0, temporal_activity_environment_set_info(env, NULL));
+  const temporal_activity_info *i = temporal_activity_environment_get_info(env);
+  CHECK_STR_EQ("test", i->activity_id);
+  CHECK_STR_EQ("test", i->task_queue);
+  CHECK_EQ_INT(1, i->attempt);
+  CHECK(i->heartbeat_details != NULL);
+  CHECK_EQ_INT(TEMPORAL_EINVAL, temporal_activity_environment_set_info(NULL, NULL));
   temporal_activity_environment_free(env);
 }
 

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include <temporal/temporal.h>
+#include <uv.h>
 
 #include "hello_activities.h"
 #include "test.h"

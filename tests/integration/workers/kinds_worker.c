@@ -20,6 +20,7 @@
 
 #include <temporal/sys/executor.h>
 #include <temporal/temporal.h>
+#include <uv.h>
 
 /* ---- sync activities ------------------------------------------------------------------------- */
 
