@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_util.h"
+#include "core/options.h"
 #include "temporal/api/activity/v1/message.pb-c.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
@@ -19,9 +20,6 @@ struct temporal_activity_handle {
 };
 
 static int validate_options(const temporal_activity_options *opts) {
-  if (opts->version != TEMPORAL_ACTIVITY_OPTIONS_VERSION)
-    return temporal__error(TEMPORAL_EINVAL, "temporal_activity_options: unsupported version %u",
-                           opts->version);
   if (!opts->activity_type || !*opts->activity_type)
     return temporal__error(TEMPORAL_EINVAL, "temporal_activity_options: activity_type is required");
   if (!opts->task_queue || !*opts->task_queue)
@@ -90,6 +88,9 @@ int temporal_client_start_activity(temporal_activity_handle **out, temporal_clie
   *out = NULL;
   if (!client || !opts)
     return temporal__error(TEMPORAL_EINVAL, "temporal_client_start_activity: client and opts are required");
+  temporal_activity_options o;
+  if (TEMPORAL__OPTIONS_READ(&o, opts) < 0) return TEMPORAL_EINVAL;
+  opts = &o;
   int rc = validate_options(opts);
   if (rc != 0) return rc;
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_util.h"
+#include "core/options.h"
 #include "temporal/api/history/v1/message.pb-c.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 
@@ -56,9 +57,9 @@ int temporal_client_start_workflow(temporal_workflow_handle **out, temporal_clie
   *out = NULL;
   if (!client || !opts)
     return temporal__error(TEMPORAL_EINVAL, "temporal_client_start_workflow: client and opts are required");
-  if (opts->version != TEMPORAL_WORKFLOW_OPTIONS_VERSION)
-    return temporal__error(TEMPORAL_EINVAL, "temporal_workflow_options: unsupported version %u",
-                           opts->version);
+  temporal_workflow_options o;
+  if (TEMPORAL__OPTIONS_READ(&o, opts) < 0) return TEMPORAL_EINVAL;
+  opts = &o;
   if (!opts->workflow_type || !*opts->workflow_type)
     return temporal__error(TEMPORAL_EINVAL, "temporal_workflow_options: workflow_type is required");
   if (!opts->task_queue || !*opts->task_queue)

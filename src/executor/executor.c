@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "core/options.h"
 #include "executor/executor_internal.h"
 #include "executor/job.h"
 
@@ -25,11 +26,10 @@ int temporal_executor_new_custom(temporal_executor **out, const temporal_executo
                                  void *self) {
   if (!out) return temporal__error(TEMPORAL_EINVAL, "executor_new_custom: out is NULL");
   *out = NULL;
-  if (!vtable || !vtable->submit)
+  /* Kept by pointer: when the vtable grows, read it with TEMPORAL__OPTIONS_READ instead. */
+  if (TEMPORAL__OPTIONS_CHECK(vtable) < 0) return TEMPORAL_EINVAL;
+  if (!vtable->submit)
     return temporal__error(TEMPORAL_EINVAL, "executor_new_custom: the vtable needs a submit function");
-  if (vtable->version == 0 || vtable->version > TEMPORAL_EXECUTOR_VTABLE_VERSION)
-    return temporal__error(TEMPORAL_EINVAL, "executor_new_custom: unknown vtable version %u",
-                           vtable->version);
   temporal_executor *ex = calloc(1, sizeof *ex);
   if (!ex) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   ex->kind = TEMPORAL__EXECUTOR_OTHER;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/options.h"
 #include "executor/job.h"
 #include "executor/pool_internal.h"
 #include "executor/shared_state.h"
@@ -93,12 +94,8 @@ int temporal__process_pool_new(temporal_executor **out, temporal_shared_state_ma
   *out = NULL;
   if (!manager)
     return temporal__error(TEMPORAL_EINVAL, "process_pool_executor_new: a shared_state_manager is required");
-  temporal_process_pool_options o = TEMPORAL_PROCESS_POOL_OPTIONS_INIT;
-  if (opts) {
-    if (opts->version == 0 || opts->version > TEMPORAL_PROCESS_POOL_OPTIONS_VERSION)
-      return temporal__error(TEMPORAL_EINVAL, "process pool options: unknown version %u", opts->version);
-    o = *opts;
-  }
+  temporal_process_pool_options o;
+  if (TEMPORAL__OPTIONS_READ(&o, opts) < 0) return TEMPORAL_EINVAL;
   if (o.kill_grace < 0)
     return temporal__error(TEMPORAL_EINVAL, "process pool options: kill_grace is negative");
   unsigned int processes = o.processes;

@@ -19,6 +19,7 @@
 
 #include "converter/converter_internal.h"
 #include "core/core.h"
+#include "core/options.h"
 #include "executor/shared_state_internal.h"
 #include "activity/task.h"
 
@@ -41,13 +42,8 @@ int temporal_shared_state_manager_new(temporal_shared_state_manager **out,
                                       const temporal_shared_state_manager_options *opts) {
   if (!out) return temporal__error(TEMPORAL_EINVAL, "shared_state_manager_new: out is NULL");
   *out = NULL;
-  temporal_shared_state_manager_options o = TEMPORAL_SHARED_STATE_MANAGER_OPTIONS_INIT;
-  if (opts) {
-    if (opts->version == 0 || opts->version > TEMPORAL_SHARED_STATE_MANAGER_OPTIONS_VERSION)
-      return temporal__error(TEMPORAL_EINVAL, "shared_state_manager options: unknown version %u",
-                             opts->version);
-    o = *opts;
-  }
+  temporal_shared_state_manager_options o;
+  if (TEMPORAL__OPTIONS_READ(&o, opts) < 0) return TEMPORAL_EINVAL;
   uint32_t count = o.max_activities ? o.max_activities : DEFAULT_MAX_ACTIVITIES;
   size_t max_details = o.max_heartbeat_details_size ? o.max_heartbeat_details_size : DEFAULT_MAX_DETAILS;
   if (count > MAX_ACTIVITIES)

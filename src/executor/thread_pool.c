@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "core/options.h"
 #include "core/work_queue.h"
 #include "executor/executor_internal.h"
 
@@ -37,9 +38,9 @@ unsigned int temporal__thread_pool_size(const temporal_executor *ex) {
 int temporal_thread_pool_executor_new(temporal_executor **out, const temporal_thread_pool_options *opts) {
   if (!out) return temporal__error(TEMPORAL_EINVAL, "out is NULL");
   *out = NULL;
-  if (opts && opts->version != TEMPORAL_THREAD_POOL_OPTIONS_VERSION)
-    return temporal__error(TEMPORAL_EINVAL, "unsupported temporal_thread_pool_options version %u", opts->version);
-  unsigned int n = opts && opts->threads ? opts->threads : DEFAULT_THREADS;
+  temporal_thread_pool_options o;
+  if (TEMPORAL__OPTIONS_READ(&o, opts) < 0) return TEMPORAL_EINVAL;
+  unsigned int n = o.threads ? o.threads : DEFAULT_THREADS;
   temporal_executor *ex = calloc(1, sizeof *ex);
   temporal__work_queue *wq = calloc(1, sizeof *wq);
   if (!ex || !wq) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/options.h"
 #include "executor/shared_state.h"
 #include "temporal/api/workflowservice/v1/request_response.pb-c.h"
 #include "worker/dispatch.h"
@@ -39,10 +40,12 @@ static int check_options(const temporal_worker_options *o, const temporal__regis
 }
 
 int temporal_worker_new(temporal_worker **out, temporal_client *client, const temporal_worker_options *opts) {
-  if (!out || !client || !opts) return temporal__error(TEMPORAL_EINVAL, "out, client and opts are required");
+  if (!out || !client || !opts)
+    return temporal__error(TEMPORAL_EINVAL, "out, client and opts are required (task_queue has no default)");
   *out = NULL;
-  if (opts->version != TEMPORAL_WORKER_OPTIONS_VERSION)
-    return temporal__error(TEMPORAL_EINVAL, "unsupported temporal_worker_options version %u", opts->version);
+  temporal_worker_options o;
+  if (TEMPORAL__OPTIONS_READ(&o, opts) < 0) return TEMPORAL_EINVAL;
+  opts = &o;
   temporal_worker *w = calloc(1, sizeof *w);
   if (!w) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   pthread_mutex_init(&w->mu, NULL);
