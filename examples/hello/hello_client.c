@@ -44,7 +44,8 @@ static int run_activity(temporal_client *client, const char *task_queue, const c
   opts.task_queue = task_queue;
   opts.start_to_close_timeout = 10 * TEMPORAL_SECOND;
   opts.schedule_to_close_timeout = 60 * TEMPORAL_SECOND;
-  if ((rc = temporal_client_start_activity(&handle, client, &opts, (const temporal_payload *const *)&arg, 1)) < 0)
+  if ((rc = temporal_client_start_activity(&handle, client, &opts, (const temporal_payload *const *)&arg,
+                                           1)) < 0)
     goto out;
   rc = temporal_activity_handle_result(&result, &failure, handle, 60 * TEMPORAL_SECOND);
   if (rc == TEMPORAL_EFAILED) {

@@ -51,8 +51,8 @@ typedef struct temporal__activity_ops {
 struct temporal_activity {
   const temporal__activity_ops *ops;
   temporal_activity_info info;
-  temporal_args *args;              /* NULL when the input did not decode */
-  temporal_args *heartbeat_details; /* never NULL after init */
+  temporal_args *args;               /* NULL when the input did not decode */
+  temporal_args *heartbeat_details;  /* never NULL after init */
   temporal_activity_definition defn; /* the definition that runs it */
   /* The polled task: owns the strings `info` points into. */
   Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *task;
@@ -67,7 +67,7 @@ struct temporal_activity {
   temporal_worker_shutdown_cb shutdown_cb;
   void *shutdown_data;
   bool shutdown_delivered; /* the worker-shutdown callback ran (loop thread only) */
-  void *owner; /* the worker's task, or the executor-side state */
+  void *owner;             /* the worker's task, or the executor-side state */
 
   /* Lifetime (life.c). The owner holds the first reference; users may take more
    * (temporal_activity_ref) to hand the activity to other threads. Once `finished`, no context call

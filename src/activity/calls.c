@@ -7,7 +7,6 @@
 #include "activity/activity.h"
 #include "core/core.h"
 
-
 temporal_activity *temporal_activity_ref(temporal_activity *activity) {
   if (activity) temporal__activity_ref(activity);
   return activity;
@@ -21,14 +20,17 @@ const temporal_activity_info *temporal_activity_get_info(const temporal_activity
   return activity ? &activity->info : NULL;
 }
 
-void *temporal_activity_data(const temporal_activity *activity) { return activity ? activity->defn.data : NULL; }
+void *temporal_activity_data(const temporal_activity *activity) {
+  return activity ? activity->defn.data : NULL;
+}
 
 uv_loop_t *temporal_activity_loop(temporal_activity *activity) {
   /* A finished activity's loop may be gone (the worker's own). */
   return activity && !atomic_load(&activity->finished) ? activity->loop : NULL;
 }
 
-int temporal_activity_heartbeat(temporal_activity *activity, const temporal_payload *const *details, size_t count) {
+int temporal_activity_heartbeat(temporal_activity *activity, const temporal_payload *const *details,
+                                size_t count) {
   if (!activity) return temporal__error(TEMPORAL_EINVAL, "heartbeat: activity is NULL");
   if (count && !details)
     return temporal__error(TEMPORAL_EINVAL, "heartbeat: details is NULL with a count of %zu", count);
@@ -174,7 +176,8 @@ int temporal_activity_wait_for_worker_shutdown(temporal_activity *activity, temp
   return rc;
 }
 
-void temporal_activity_log(const temporal_activity *activity, temporal_log_level level, const char *format, ...) {
+void temporal_activity_log(const temporal_activity *activity, temporal_log_level level, const char *format,
+                           ...) {
   if (!temporal__log_enabled(level)) return;
   char message[1536];
   va_list ap;

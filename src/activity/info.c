@@ -32,7 +32,9 @@ static temporal_duration_ns duration_ns(const Google__Protobuf__Duration *d) {
 
 /* protobuf-c leaves unset strings pointing at a shared "" (never NULL), except in sub-messages that
  * are absent: those we map to "" here. */
-static const char *str_or_empty(const char *s) { return s ? s : ""; }
+static const char *str_or_empty(const char *s) {
+  return s ? s : "";
+}
 
 static void fill_info(temporal_activity *a) {
   const Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *t = a->task;
@@ -40,7 +42,8 @@ static void fill_info(temporal_activity *a) {
   info->activity_id = str_or_empty(t->activity_id);
   info->activity_type = t->activity_type ? str_or_empty(t->activity_type->name) : "";
   info->activity_run_id = str_or_empty(t->activity_run_id);
-  info->namespace_ = t->workflow_namespace && t->workflow_namespace[0] ? t->workflow_namespace : a->namespace_;
+  info->namespace_ =
+      t->workflow_namespace && t->workflow_namespace[0] ? t->workflow_namespace : a->namespace_;
   info->task_queue = a->task_queue;
   info->workflow_id = t->workflow_execution ? str_or_empty(t->workflow_execution->workflow_id) : "";
   info->workflow_run_id = t->workflow_execution ? str_or_empty(t->workflow_execution->run_id) : "";

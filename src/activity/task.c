@@ -33,7 +33,9 @@ static const temporal__activity_ops task_ops = {
     .destroy = task_destroy,
 };
 
-temporal_activity *temporal__task_activity(temporal__task *task) { return &task->activity; }
+temporal_activity *temporal__task_activity(temporal__task *task) {
+  return &task->activity;
+}
 
 temporal__task *temporal__task_of(const temporal_activity *activity) {
   return (temporal__task *)activity; /* activity is the first member */
@@ -74,9 +76,13 @@ static void task_destroy(temporal_activity *activity) {
   t->owner->destroy(t, t->owner_data);
 }
 
-const char *temporal__task_decode_error(const temporal__task *t) { return t->decode_error; }
+const char *temporal__task_decode_error(const temporal__task *t) {
+  return t->decode_error;
+}
 
-void temporal__task_ref(temporal__task *t) { temporal__activity_ref(&t->activity); }
+void temporal__task_ref(temporal__task *t) {
+  temporal__activity_ref(&t->activity);
+}
 
 void temporal__task_unref(temporal__task *t) {
   if (t) temporal__activity_unref(&t->activity);
@@ -104,7 +110,8 @@ void temporal__task_interrupt(temporal__task *t, unsigned int reasons, const cha
   pthread_mutex_unlock(&t->mu);
   /* Every new reason is carried to where the activity runs (a cancel after a pause changes what
    * cancellation_details says there). */
-  if ((reasons & ~before) && runner && runner->interrupted) runner->interrupted(t, before | reasons, runner_data);
+  if ((reasons & ~before) && runner && runner->interrupted)
+    runner->interrupted(t, before | reasons, runner_data);
 }
 
 void temporal__task_fail_heartbeats(temporal__task *t, const char *why) {
@@ -146,9 +153,13 @@ int temporal__task_finish(temporal__task *t, temporal_result *result) {
   return 0;
 }
 
-void temporal__task_run_sync(temporal__task *t) { temporal__task_finish(t, temporal__activity_call_sync(&t->activity)); }
+void temporal__task_run_sync(temporal__task *t) {
+  temporal__task_finish(t, temporal__activity_call_sync(&t->activity));
+}
 
-const temporal_result *temporal__task_result(const temporal__task *t) { return t->result; }
+const temporal_result *temporal__task_result(const temporal__task *t) {
+  return t->result;
+}
 
 int temporal__task_record_heartbeat(temporal__task *t, const temporal_payload *const *details, size_t count) {
   return t->owner->heartbeat(t, details, count, t->owner_data);
@@ -170,15 +181,20 @@ static int task_wait(temporal__task *t, bool (*pred)(temporal__task *), temporal
   pthread_mutex_lock(&t->mu);
   int rc = 0;
   while (!pred(t) && !temporal__activity_is_finished(&t->activity) && rc == 0)
-    rc = timeout > 0 ? pthread_cond_timedwait(&t->cond, &t->mu, &deadline) : pthread_cond_wait(&t->cond, &t->mu);
+    rc = timeout > 0 ? pthread_cond_timedwait(&t->cond, &t->mu, &deadline)
+                     : pthread_cond_wait(&t->cond, &t->mu);
   bool met = pred(t);
   pthread_mutex_unlock(&t->mu);
   return met ? 0 : TEMPORAL_ETIMEDOUT;
 }
 
-static bool interrupted(temporal__task *t) { return atomic_load(&t->interrupts) != 0; }
+static bool interrupted(temporal__task *t) {
+  return atomic_load(&t->interrupts) != 0;
+}
 
-static bool owner_shutting_down(temporal__task *t) { return t->owner->is_worker_shutdown(t->owner_data); }
+static bool owner_shutting_down(temporal__task *t) {
+  return t->owner->is_worker_shutdown(t->owner_data);
+}
 
 static int task_wait_for_cancelled(temporal_activity *activity, temporal_duration_ns timeout) {
   return task_wait(temporal__task_of(activity), interrupted, timeout);

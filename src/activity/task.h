@@ -97,7 +97,8 @@ void temporal__task_run_sync(temporal__task *task);
 const temporal_result *temporal__task_result(const temporal__task *task);
 
 /* Records heartbeat details through the owner. Any thread. */
-int temporal__task_record_heartbeat(temporal__task *task, const temporal_payload *const *details, size_t count);
+int temporal__task_record_heartbeat(temporal__task *task, const temporal_payload *const *details,
+                                    size_t count);
 
 /* The interrupt reasons so far (0 = none). Any thread. */
 unsigned int temporal__task_interrupts(const temporal__task *task);

@@ -114,8 +114,10 @@ int temporal_client_start_activity(temporal_activity_handle **out, temporal_clie
     temporal_activity_handle_free(handle);
     return rc;
   }
-  rc = temporal__client_start(&handle->run_id, client, "StartActivityExecution", &req->base,
-                              &temporal__api__workflowservice__v1__start_activity_execution_response__descriptor, "activity", activity_id);
+  rc = temporal__client_start(
+      &handle->run_id, client, "StartActivityExecution", &req->base,
+      &temporal__api__workflowservice__v1__start_activity_execution_response__descriptor, "activity",
+      activity_id);
   protobuf_c_message_free_unpacked(&req->base, NULL);
   if (rc != 0) {
     temporal_activity_handle_free(handle);

@@ -87,12 +87,14 @@ int temporal__client_poll_expired(const temporal__call_status *status, temporal_
 }
 
 int temporal__client_start(char **run_id_out, temporal_client *client, const char *method,
-                           const ProtobufCMessage *request, const ProtobufCMessageDescriptor *response_descriptor,
-                           const char *what, const char *id) {
+                           const ProtobufCMessage *request,
+                           const ProtobufCMessageDescriptor *response_descriptor, const char *what,
+                           const char *id) {
   *run_id_out = NULL;
   temporal__call_options copts = {.retry = TEMPORAL__RETRY_DEFAULT};
   ProtobufCMessage *resp = NULL;
-  int rc = temporal__transport_call(client->transport, method, request, response_descriptor, &resp, &copts, NULL);
+  int rc =
+      temporal__transport_call(client->transport, method, request, response_descriptor, &resp, &copts, NULL);
   if (rc == TEMPORAL_EEXISTS) {
     char detail[512];
     snprintf(detail, sizeof detail, "%s", temporal_error_last());
@@ -100,7 +102,8 @@ int temporal__client_start(char **run_id_out, temporal_client *client, const cha
   }
   if (rc != 0) return rc;
   /* Both start responses carry the new run's id in a string field named run_id. */
-  const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(response_descriptor, "run_id");
+  const ProtobufCFieldDescriptor *f =
+      protobuf_c_message_descriptor_get_field_by_name(response_descriptor, "run_id");
   const char *run_id = f ? *(const char *const *)((const uint8_t *)resp + f->offset) : "";
   *run_id_out = temporal__strdup(run_id ? run_id : "");
   protobuf_c_message_free_unpacked(resp, NULL);

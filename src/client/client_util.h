@@ -34,8 +34,9 @@ int temporal__client_failure_simple(temporal_failure_info *out, const char *type
  * returns the response's run_id (malloc'd). `what` and `id` name the execution in errors, e.g. an
  * id already running: `workflow "x" is already running (...)`. */
 int temporal__client_start(char **run_id_out, temporal_client *client, const char *method,
-                           const ProtobufCMessage *request, const ProtobufCMessageDescriptor *response_descriptor,
-                           const char *what, const char *id);
+                           const ProtobufCMessage *request,
+                           const ProtobufCMessageDescriptor *response_descriptor, const char *what,
+                           const char *id);
 
 /* A monotonic deadline `timeout` from now (INT64_MAX when timeout <= 0: wait forever). */
 int64_t temporal__client_deadline(temporal_duration_ns timeout);

@@ -87,8 +87,10 @@ int temporal_client_start_workflow(temporal_workflow_handle **out, temporal_clie
     temporal_workflow_handle_free(handle);
     return rc;
   }
-  rc = temporal__client_start(&handle->run_id, client, "StartWorkflowExecution", &req->base,
-                              &temporal__api__workflowservice__v1__start_workflow_execution_response__descriptor, "workflow", workflow_id);
+  rc = temporal__client_start(
+      &handle->run_id, client, "StartWorkflowExecution", &req->base,
+      &temporal__api__workflowservice__v1__start_workflow_execution_response__descriptor, "workflow",
+      workflow_id);
   protobuf_c_message_free_unpacked(&req->base, NULL);
   if (rc != 0) {
     temporal_workflow_handle_free(handle);

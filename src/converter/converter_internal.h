@@ -37,8 +37,8 @@ int temporal__payload_to_proto(Temporal__Api__Common__V1__Payload **out, const t
  * size limit measures). */
 size_t temporal__payloads_encoded_size(const temporal_payload *const *payloads, size_t count);
 /* Payload list -> a newly built Payloads proto (count may be 0). */
-int temporal__payloads_to_proto(Temporal__Api__Common__V1__Payloads **out, const temporal_payload *const *payloads,
-                                size_t count);
+int temporal__payloads_to_proto(Temporal__Api__Common__V1__Payloads **out,
+                                const temporal_payload *const *payloads, size_t count);
 /* A Payloads message whose payloads borrow the bytes (data, metadata keys and values) of `payloads`
  * instead of copying them: for a request that is packed while they live, where a copy would only
  * double a result or heartbeat details that may be megabytes. It must not outlive them, nor be freed
@@ -58,7 +58,7 @@ void temporal__payloads_view_release(temporal__payloads_view *view); /* no-op on
 struct temporal_args {
   size_t count;
   temporal_payload **payloads;
-  json_t **json; /* json[i] NULL for binary/plain */
+  json_t **json;   /* json[i] NULL for binary/plain */
   bool *undecoded; /* raw mode only: undecoded[i] when payload i did not decode (json[i] NULL) */
   /* out_of_range[i]: why payload i, valid JSON, holds a number no json_t holds exactly (json[i]
    * NULL); its typed getters fail with TEMPORAL_ERANGE, its raw payload stays readable. NULL when
@@ -116,7 +116,8 @@ int temporal__failure_from_application_error(Temporal__Api__Failure__V1__Failure
 int temporal__failure_new(Temporal__Api__Failure__V1__Failure **out, const char *type, const char *message,
                           bool non_retryable);
 /* A Failure proto (as the server returns it) -> the flat description the client API gives. */
-int temporal__failure_info_from_proto(temporal_failure_info *out, const Temporal__Api__Failure__V1__Failure *failure);
+int temporal__failure_info_from_proto(temporal_failure_info *out,
+                                      const Temporal__Api__Failure__V1__Failure *failure);
 
 /* Encodes a result's value as a Payload proto; for non-value results returns TEMPORAL_EINVAL. */
 int temporal__result_value_to_proto(Temporal__Api__Common__V1__Payload **out, const temporal_result *result);
@@ -128,7 +129,8 @@ int temporal__result_deserialize(temporal_result **out, const uint8_t *data, siz
 /* Payload lists to/from bytes (a packed Payloads proto), for heartbeat details across processes. */
 int temporal__payloads_serialize(uint8_t **out, size_t *len_out, const temporal_payload *const *payloads,
                                  size_t count);
-int temporal__payloads_deserialize(temporal_payload ***out, size_t *count_out, const uint8_t *data, size_t len);
+int temporal__payloads_deserialize(temporal_payload ***out, size_t *count_out, const uint8_t *data,
+                                   size_t len);
 void temporal__payload_array_free(temporal_payload **payloads, size_t count);
 
 #endif

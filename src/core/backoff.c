@@ -10,7 +10,9 @@ void temporal__backoff_init(temporal__backoff *b, temporal_duration_ns initial, 
   b->current = 0;
 }
 
-void temporal__backoff_reset(temporal__backoff *b) { b->current = 0; }
+void temporal__backoff_reset(temporal__backoff *b) {
+  b->current = 0;
+}
 
 /* A uniform factor in [0.8, 1.2]: jitter keeps many clients from retrying in lockstep. */
 static double jitter_factor(void) {

@@ -27,7 +27,9 @@ const char *temporal_strerror(int code) {
   }
 }
 
-const char *temporal_error_last(void) { return last_error; }
+const char *temporal_error_last(void) {
+  return last_error;
+}
 
 int temporal__verror(int code, const char *format, va_list ap) {
   vsnprintf(last_error, sizeof last_error, format, ap);

@@ -19,11 +19,16 @@ static void read_env_level(void) {
   const char *env = getenv("TEMPORAL_LOG_LEVEL");
   int level = TEMPORAL_LOG_INFO;
   if (env) {
-    if (!strcasecmp(env, "debug")) level = TEMPORAL_LOG_DEBUG;
-    else if (!strcasecmp(env, "info")) level = TEMPORAL_LOG_INFO;
-    else if (!strcasecmp(env, "warn")) level = TEMPORAL_LOG_WARN;
-    else if (!strcasecmp(env, "error")) level = TEMPORAL_LOG_ERROR;
-    else if (!strcasecmp(env, "off")) level = TEMPORAL_LOG_OFF;
+    if (!strcasecmp(env, "debug"))
+      level = TEMPORAL_LOG_DEBUG;
+    else if (!strcasecmp(env, "info"))
+      level = TEMPORAL_LOG_INFO;
+    else if (!strcasecmp(env, "warn"))
+      level = TEMPORAL_LOG_WARN;
+    else if (!strcasecmp(env, "error"))
+      level = TEMPORAL_LOG_ERROR;
+    else if (!strcasecmp(env, "off"))
+      level = TEMPORAL_LOG_OFF;
   }
   if (__atomic_load_n(&level_threshold, __ATOMIC_RELAXED) < 0)
     __atomic_store_n(&level_threshold, level, __ATOMIC_RELAXED);

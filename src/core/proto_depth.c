@@ -3,7 +3,6 @@
  * protobuf-c keeps them as bytes without looking inside. */
 #include "core/proto_depth.h"
 
-
 typedef struct frame {
   const ProtobufCMessageDescriptor *descriptor;
   size_t end; /* offset just past this message's bytes */

@@ -25,12 +25,18 @@ typedef struct temporal__queue {
 #define TEMPORAL__QUEUE_DATA(node, type, field) ((type *)((char *)(node)-offsetof(type, field)))
 
 /* An empty queue, or a node that is in no queue (so that removing it again is harmless). */
-static inline void temporal__queue_init(temporal__queue *q) { q->next = q->prev = q; }
+static inline void temporal__queue_init(temporal__queue *q) {
+  q->next = q->prev = q;
+}
 
-static inline bool temporal__queue_empty(const temporal__queue *q) { return q->next == q; }
+static inline bool temporal__queue_empty(const temporal__queue *q) {
+  return q->next == q;
+}
 
 /* The first node; only when the queue is not empty. */
-static inline temporal__queue *temporal__queue_head(const temporal__queue *q) { return q->next; }
+static inline temporal__queue *temporal__queue_head(const temporal__queue *q) {
+  return q->next;
+}
 
 static inline void temporal__queue_insert_tail(temporal__queue *q, temporal__queue *node) {
   node->next = q;

@@ -12,7 +12,7 @@ typedef struct temporal__work_queue {
   void (*run)(temporal__queue *item, void *data);
   void *data;
   pthread_mutex_t mu;
-  pthread_cond_t cond; /* an item arrived, or stop */
+  pthread_cond_t cond;   /* an item arrived, or stop */
   temporal__queue items; /* under mu */
   bool stop;             /* under mu */
   unsigned int thread_count;

@@ -7,7 +7,8 @@
 #include "executor/executor_internal.h"
 #include "executor/job.h"
 
-int temporal__executor_submit(temporal_executor *ex, temporal_shared_state_manager *manager, temporal__task *task) {
+int temporal__executor_submit(temporal_executor *ex, temporal_shared_state_manager *manager,
+                              temporal__task *task) {
   if (ex->kind == TEMPORAL__EXECUTOR_THREAD_POOL) return ex->submit_task(ex, task);
   return temporal__job_submit(ex, manager, task);
 }

@@ -47,8 +47,8 @@ void temporal__job_unref(temporal_executor_job *job) {
   free(job);
 }
 
-int temporal__job_new(temporal_executor_job **out, const uint8_t *bytes, size_t len, temporal__job_done_fn done,
-                      void *data) {
+int temporal__job_new(temporal_executor_job **out, const uint8_t *bytes, size_t len,
+                      temporal__job_done_fn done, void *data) {
   *out = NULL;
   if (!done || (!bytes && len)) return temporal__error(TEMPORAL_EINVAL, "job_new: invalid argument");
   temporal_executor_job *job = job_alloc();

@@ -31,8 +31,8 @@ int temporal__job_submit(temporal_executor *executor, temporal_shared_state_mana
  * bytes (reason NULL) or the abandon reason (result NULL), after which the executor's reference
  * goes. The task's job (task_job.c) is one; tests make others. */
 typedef void (*temporal__job_done_fn)(void *data, const uint8_t *result, size_t len, const char *reason);
-int temporal__job_new(temporal_executor_job **out, const uint8_t *bytes, size_t len, temporal__job_done_fn done,
-                      void *data);
+int temporal__job_new(temporal_executor_job **out, const uint8_t *bytes, size_t len,
+                      temporal__job_done_fn done, void *data);
 /* Drops a reference; for a job the executor never took (its done callback is not called). */
 void temporal__job_unref(temporal_executor_job *job);
 

@@ -79,7 +79,7 @@ typedef struct temporal__pool {
   pthread_t thread;
   bool thread_started;
 
-  pthread_mutex_t lock; /* the queue, the flags, and the children array's shape */
+  pthread_mutex_t lock;         /* the queue, the flags, and the children array's shape */
   struct temporal__queue queue; /* temporal__pool_queued, oldest first */
   bool stopping;
   bool broken;                    /* the zygote died: no more children can be made */

@@ -31,8 +31,9 @@ static void pool_destroy(temporal_executor *ex) {
 }
 
 unsigned int temporal__thread_pool_size(const temporal_executor *ex) {
-  return ex->kind == TEMPORAL__EXECUTOR_THREAD_POOL && ex->impl ? ((temporal__work_queue *)ex->impl)->thread_count
-                                                                : 0;
+  return ex->kind == TEMPORAL__EXECUTOR_THREAD_POOL && ex->impl
+             ? ((temporal__work_queue *)ex->impl)->thread_count
+             : 0;
 }
 
 int temporal_thread_pool_executor_new(temporal_executor **out, const temporal_thread_pool_options *opts) {

@@ -29,7 +29,7 @@ struct temporal__loop {
   pthread_mutex_t mu;
   pthread_cond_t cond;
   temporal__queue messages; /* under mu */
-  bool closed; /* the wake handle's close callback ran */
+  bool closed;              /* the wake handle's close callback ran */
 };
 
 static void push(temporal__loop *l, msg *m) {
@@ -85,9 +85,7 @@ static void run_message(temporal__loop *l, msg *m) {
         t->activity.shutdown_cb(&t->activity, t->activity.shutdown_data);
       }
       break;
-    case MSG_CLOSE:
-      uv_close((uv_handle_t *)&l->wake, on_wake_closed);
-      break;
+    case MSG_CLOSE: uv_close((uv_handle_t *)&l->wake, on_wake_closed); break;
   }
   if (t) temporal__task_unref(t);
   free(m);
@@ -115,7 +113,8 @@ static void *loop_thread(void *arg) {
 static void on_interrupt(temporal__task *t, unsigned int reasons, void *data) {
   (void)reasons;
   if (post(data, MSG_CANCEL, t) != 0)
-    TLOG_ERROR("activity %s: could not deliver its cancellation: out of memory", t->activity.info.activity_id);
+    TLOG_ERROR("activity %s: could not deliver its cancellation: out of memory",
+               t->activity.info.activity_id);
 }
 
 static void on_worker_shutdown(temporal__task *t, void *data) {

@@ -31,9 +31,9 @@ typedef enum temporal__retry_mode {
 } temporal__retry_mode;
 
 typedef struct temporal__call_options {
-  temporal_duration_ns timeout;            /* per attempt; 0 = 10 s */
+  temporal_duration_ns timeout; /* per attempt; 0 = 10 s */
   temporal__retry_mode retry;
-  temporal__cancel_source *cancel;          /* optional */
+  temporal__cancel_source *cancel; /* optional */
 } temporal__call_options;
 
 /* The last status of a call. grpc_code is a grpc_status_code (0 = OK). */
@@ -55,7 +55,8 @@ void temporal__transport_set_internal_error_differentiation(temporal__transport 
  * (UNAVAILABLE after retries), TEMPORAL_ESERVER (any other code), TEMPORAL_EDECODE (bad response).
  * The thread's last error names the method, the code and the server's message. */
 int temporal__transport_call(temporal__transport *t, const char *method, const ProtobufCMessage *request,
-                             const ProtobufCMessageDescriptor *response_descriptor, ProtobufCMessage **resp_out,
-                             const temporal__call_options *opts, temporal__call_status *status_out);
+                             const ProtobufCMessageDescriptor *response_descriptor,
+                             ProtobufCMessage **resp_out, const temporal__call_options *opts,
+                             temporal__call_status *status_out);
 
 #endif

@@ -10,7 +10,9 @@
 #include "worker/dispatch.h"
 #include "worker/worker_internal.h"
 
-static temporal__inflight *record_of(temporal__task *t) { return (temporal__inflight *)t; /* task is first */ }
+static temporal__inflight *record_of(temporal__task *t) {
+  return (temporal__inflight *)t; /* task is first */
+}
 
 /* ---- The owner's callbacks ------------------------------------------------------------------- */
 
@@ -18,7 +20,8 @@ static void on_finished(temporal__task *t, void *data) {
   temporal_worker *w = data;
   temporal__inflight *rec = record_of(t);
   if (temporal__log_enabled(TEMPORAL_LOG_DEBUG) && rec->dispatched_mono)
-    TLOG_DEBUG("activity %s (%s) ran in %lld us", t->activity.info.activity_id, t->activity.info.activity_type,
+    TLOG_DEBUG("activity %s (%s) ran in %lld us", t->activity.info.activity_id,
+               t->activity.info.activity_type,
                (long long)(temporal__monotonic_ns() - rec->dispatched_mono) / 1000);
   temporal__reporter_push(w->reporter, t);
 }
@@ -65,8 +68,9 @@ void temporal__dispatch_reported(temporal__task *t, void *data) {
 static void fail_not_found(temporal_worker *w, temporal__task *t) {
   const temporal__registry *r = &w->registry;
   temporal_application_error *err = NULL;
-  char *msg = temporal__asprintf("Activity function %s is not registered on this worker, available activities: %s",
-                                 t->activity.info.activity_type, r->names ? r->names : "");
+  char *msg =
+      temporal__asprintf("Activity function %s is not registered on this worker, available activities: %s",
+                         t->activity.info.activity_type, r->names ? r->names : "");
   if (msg && temporal_application_error_new(&err, "NotFoundError", msg) == 0)
     temporal__task_finish(t, temporal_result_error(err));
   else
@@ -76,7 +80,8 @@ static void fail_not_found(temporal_worker *w, temporal__task *t) {
 
 static void start(temporal_worker *w, temporal__inflight *rec) {
   temporal__task *t = &rec->task;
-  const temporal_activity_definition *d = temporal__registry_find(&w->registry, t->activity.info.activity_type);
+  const temporal_activity_definition *d =
+      temporal__registry_find(&w->registry, t->activity.info.activity_type);
   if (!d) {
     fail_not_found(w, t);
     return;

@@ -8,12 +8,13 @@
 /* The pollers' `deliver` (data: the worker): makes the task of a polled response (taken), which holds
  * the poller's slot, and starts it on the loop or the executor; or fails it at once (an unknown
  * type, an input that does not decode, a runner that refused it). */
-void temporal__dispatch(Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *resp, void *worker);
+void temporal__dispatch(Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *resp,
+                        void *worker);
 
 /* The reporter's callbacks (data: the worker): a finished task's pending heartbeats, and its
  * release once reported. */
-void temporal__dispatch_take_heartbeats(temporal__task *task, temporal_payload ***details_out, size_t *count_out,
-                                        void *worker);
+void temporal__dispatch_take_heartbeats(temporal__task *task, temporal_payload ***details_out,
+                                        size_t *count_out, void *worker);
 void temporal__dispatch_reported(temporal__task *task, void *worker);
 
 #endif

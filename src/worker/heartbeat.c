@@ -128,8 +128,9 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
                                        .identity = hb->config.identity,
                                        .task_token = t->activity.info.task_token,
                                        .task_token_len = t->activity.info.task_token_len};
-  const temporal__respond_msg msg = {
-      .kind = TEMPORAL__RESPOND_HEARTBEAT, .payloads = (const temporal_payload *const *)details, .payload_count = count};
+  const temporal__respond_msg msg = {.kind = TEMPORAL__RESPOND_HEARTBEAT,
+                                     .payloads = (const temporal_payload *const *)details,
+                                     .payload_count = count};
   const temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
   temporal__heartbeat_answer answer;
   int rc = temporal__respond_send(&to, &msg, &opts, NULL, &answer);

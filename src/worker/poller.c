@@ -30,10 +30,12 @@ static int poll_once(const temporal__pollers_config *c,
   req.task_queue = &tq;
   req.identity = (char *)c->identity;
   req.worker_instance_key = (char *)c->instance_key;
-  temporal__call_options opts = {.timeout = POLL_TIMEOUT, .retry = TEMPORAL__RETRY_FOREVER, .cancel = c->cancel};
-  return temporal__transport_call(c->transport, "PollActivityTaskQueue", &req.base,
-                                  &temporal__api__workflowservice__v1__poll_activity_task_queue_response__descriptor,
-                                  (ProtobufCMessage **)out, &opts, NULL);
+  temporal__call_options opts = {
+      .timeout = POLL_TIMEOUT, .retry = TEMPORAL__RETRY_FOREVER, .cancel = c->cancel};
+  return temporal__transport_call(
+      c->transport, "PollActivityTaskQueue", &req.base,
+      &temporal__api__workflowservice__v1__poll_activity_task_queue_response__descriptor,
+      (ProtobufCMessage **)out, &opts, NULL);
 }
 
 static void *poller_thread(void *arg) {

@@ -7,7 +7,8 @@
 #include "worker/registry.h"
 
 static int compare_defs(const void *a, const void *b) {
-  return strcmp(((const temporal_activity_definition *)a)->name, ((const temporal_activity_definition *)b)->name);
+  return strcmp(((const temporal_activity_definition *)a)->name,
+                ((const temporal_activity_definition *)b)->name);
 }
 
 static int check_definition(const temporal_activity_definition *d, size_t index) {
@@ -15,8 +16,8 @@ static int check_definition(const temporal_activity_definition *d, size_t index)
     return temporal__error(TEMPORAL_EINVAL, "activity definition %zu (%s): sync kind without sync_fn", index,
                            d->name ? d->name : "?");
   if (d->kind == TEMPORAL_ACTIVITY_KIND_ASYNC && !d->async_fn)
-    return temporal__error(TEMPORAL_EINVAL, "activity definition %zu (%s): async kind without async_fn", index,
-                           d->name ? d->name : "?");
+    return temporal__error(TEMPORAL_EINVAL, "activity definition %zu (%s): async kind without async_fn",
+                           index, d->name ? d->name : "?");
   if (d->kind != TEMPORAL_ACTIVITY_KIND_SYNC && d->kind != TEMPORAL_ACTIVITY_KIND_ASYNC)
     return temporal__error(TEMPORAL_EINVAL, "activity definition %zu: unknown kind %d", index, (int)d->kind);
   if (!(d->flags & TEMPORAL_ACTIVITY_DYNAMIC) && (!d->name || !d->name[0]))
@@ -45,7 +46,8 @@ static int build_names(temporal__registry *r) {
 
 int temporal__registry_init(temporal__registry *r, const temporal_activity_definition *defs, size_t count) {
   memset(r, 0, sizeof *r);
-  if (count && !defs) return temporal__error(TEMPORAL_EINVAL, "activities is NULL with a count of %zu", count);
+  if (count && !defs)
+    return temporal__error(TEMPORAL_EINVAL, "activities is NULL with a count of %zu", count);
   int rc = 0;
   r->defs = calloc(count ? count : 1, sizeof *r->defs);
   if (!r->defs) return temporal__error(TEMPORAL_ENOMEM, "out of memory");

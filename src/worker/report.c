@@ -57,8 +57,8 @@ static temporal__respond_target target_of(const temporal__reporter *rep, const t
 
 /* One report, retried on transport errors until accepted, NotFound, a refusal, or the give-up time.
  * status_out (may be NULL) gets the last call's status. */
-static int call_until_settled(const temporal__reporter *rep, temporal__task *t, const temporal__respond_msg *msg,
-                              temporal__call_status *status_out) {
+static int call_until_settled(const temporal__reporter *rep, temporal__task *t,
+                              const temporal__respond_msg *msg, temporal__call_status *status_out) {
   const temporal__respond_target to = target_of(rep, t);
   const char *method = temporal__respond_method(&to, msg->kind);
   temporal__backoff backoff;
@@ -71,17 +71,19 @@ static int call_until_settled(const temporal__reporter *rep, temporal__task *t, 
         rc == TEMPORAL_ESERVER)
       return rc;
     if (temporal__monotonic_ns() >= give_up) {
-      TLOG_ERROR("activity %s: giving up on %s after the activity's deadline: %s", t->activity.info.activity_id,
-                 method, temporal_error_last());
+      TLOG_ERROR("activity %s: giving up on %s after the activity's deadline: %s",
+                 t->activity.info.activity_id, method, temporal_error_last());
       return rc;
     }
-    TLOG_WARN("activity %s: %s failed, retrying: %s", t->activity.info.activity_id, method, temporal_error_last());
+    TLOG_WARN("activity %s: %s failed, retrying: %s", t->activity.info.activity_id, method,
+              temporal_error_last());
     temporal__sleep_ns(temporal__backoff_next(&backoff));
   }
 }
 
 static int send_failed(const temporal__reporter *rep, temporal__task *t,
-                       const Temporal__Api__Failure__V1__Failure *failure, temporal_payload **hb, size_t hb_count) {
+                       const Temporal__Api__Failure__V1__Failure *failure, temporal_payload **hb,
+                       size_t hb_count) {
   const temporal__respond_msg msg = {.kind = TEMPORAL__RESPOND_FAILED,
                                      .failure = failure,
                                      .payloads = (const temporal_payload *const *)hb,
@@ -89,8 +91,8 @@ static int send_failed(const temporal__reporter *rep, temporal__task *t,
   return call_until_settled(rep, t, &msg, NULL);
 }
 
-static int report_failure(const temporal__reporter *rep, temporal__task *t, const char *type, const char *message, bool non_retryable,
-                          temporal_payload **hb, size_t hb_count) {
+static int report_failure(const temporal__reporter *rep, temporal__task *t, const char *type,
+                          const char *message, bool non_retryable, temporal_payload **hb, size_t hb_count) {
   Temporal__Api__Failure__V1__Failure *failure = NULL;
   int rc = temporal__failure_new(&failure, type, message, non_retryable);
   if (rc != 0) return rc;
@@ -99,8 +101,8 @@ static int report_failure(const temporal__reporter *rep, temporal__task *t, cons
   return rc;
 }
 
-static int report_error(const temporal__reporter *rep, temporal__task *t, const temporal_application_error *err, temporal_payload **hb,
-                        size_t hb_count) {
+static int report_error(const temporal__reporter *rep, temporal__task *t,
+                        const temporal_application_error *err, temporal_payload **hb, size_t hb_count) {
   Temporal__Api__Failure__V1__Failure *failure = NULL;
   int rc = temporal__failure_from_application_error(&failure, err);
   if (rc != 0) return report_failure(rep, t, "EncodingError", temporal_error_last(), false, hb, hb_count);
@@ -185,19 +187,21 @@ static void report(const temporal__reporter *rep, temporal__task *t) {
                         message ? message : "heartbeat failed", final, hb, hb_count);
     free(message);
   } else if (why & TEMPORAL__INTERRUPT_PAUSE) {
-    rc = report_failure(rep, t, "ActivityPause", "Unhandled activity cancel error produced by activity pause", false, hb,
-                        hb_count);
+    rc = report_failure(rep, t, "ActivityPause", "Unhandled activity cancel error produced by activity pause",
+                        false, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_RESET) {
-    rc = report_failure(rep, t, "ActivityReset", "Unhandled activity cancel error produced by activity reset", false, hb,
-                        hb_count);
+    rc = report_failure(rep, t, "ActivityReset", "Unhandled activity cancel error produced by activity reset",
+                        false, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_CANCEL) {
     rc = report_canceled(rep, t, hb, hb_count);
   } else if (why & TEMPORAL__INTERRUPT_SHUTDOWN) {
-    rc = report_failure(rep, t, "WorkerShutdown", "Worker is shutting down and this activity did not complete in time",
-                        false, hb, hb_count);
+    rc = report_failure(rep, t, "WorkerShutdown",
+                        "Worker is shutting down and this activity did not complete in time", false, hb,
+                        hb_count);
   } else {
-    rc = report_failure(rep, t, "CancelledError", "the activity ended as cancelled without a cancellation request", false,
-                        hb, hb_count);
+    rc =
+        report_failure(rep, t, "CancelledError",
+                       "the activity ended as cancelled without a cancellation request", false, hb, hb_count);
   }
   if (rc == TEMPORAL_ENOTFOUND)
     TLOG_INFO("activity %s: the server no longer knows the task (already resolved or timed out)",

@@ -17,7 +17,8 @@ typedef struct temporal__reporter_config {
   unsigned int threads;
   /* Ends the task's heartbeats and hands over its pending details (the reporter frees them), which
    * ride on a failure or cancellation report. */
-  void (*take_heartbeats)(temporal__task *task, temporal_payload ***details_out, size_t *count_out, void *data);
+  void (*take_heartbeats)(temporal__task *task, temporal_payload ***details_out, size_t *count_out,
+                          void *data);
   /* The task was reported and no context call can reach the worker through it any more: release it. */
   void (*reported)(temporal__task *task, void *data);
   void *data;

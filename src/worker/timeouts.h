@@ -22,7 +22,8 @@ void temporal__timeouts_free(temporal__timeouts *timeouts);
 
 /* Starts watching `task` (which must outlive the entry's removal): computes its deadlines from its
  * info and wakes the watcher. Any thread. */
-void temporal__timeouts_add(temporal__timeouts *timeouts, temporal__timeout_entry *entry, temporal__task *task);
+void temporal__timeouts_add(temporal__timeouts *timeouts, temporal__timeout_entry *entry,
+                            temporal__task *task);
 /* The task recorded a heartbeat: its heartbeat deadline moves. Any thread, lock-free. */
 void temporal__timeouts_heartbeat(temporal__timeout_entry *entry);
 /* Stops watching; after it returns the watcher no longer touches the entry. Any thread. */

@@ -64,7 +64,8 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
   w->ssm = opts->shared_state_manager;
   w->user_loop = opts->loop;
   w->max_slots = opts->max_concurrent_activities ? opts->max_concurrent_activities : DEFAULT_SLOTS;
-  w->poller_count = opts->max_concurrent_activity_polls ? opts->max_concurrent_activity_polls : DEFAULT_POLLERS;
+  w->poller_count =
+      opts->max_concurrent_activity_polls ? opts->max_concurrent_activity_polls : DEFAULT_POLLERS;
   if (w->poller_count > w->max_slots) w->poller_count = w->max_slots;
   temporal__slots_destroy(&w->slots);
   temporal__slots_init(&w->slots, w->max_slots);
@@ -83,14 +84,16 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
     return temporal__error(TEMPORAL_EINVAL, "activity_executor is already used by another worker");
   }
   if (w->ssm && temporal__ssm_slot_count(w->ssm) < w->max_slots)
-    TLOG_WARN("the shared_state_manager has %u slots for %u activity slots: activities beyond %u fail to start; "
-              "raise its max_activities",
-              temporal__ssm_slot_count(w->ssm), w->max_slots, temporal__ssm_slot_count(w->ssm));
+    TLOG_WARN(
+        "the shared_state_manager has %u slots for %u activity slots: activities beyond %u fail to start; "
+        "raise its max_activities",
+        temporal__ssm_slot_count(w->ssm), w->max_slots, temporal__ssm_slot_count(w->ssm));
   unsigned int threads = w->executor ? temporal__thread_pool_size(w->executor) : 0;
   if (threads && threads < w->max_slots)
-    TLOG_WARN("the activity_executor thread pool has %u threads for %u slots: sync activities beyond %u wait "
-              "for a thread while holding a slot",
-              threads, w->max_slots, threads);
+    TLOG_WARN(
+        "the activity_executor thread pool has %u threads for %u slots: sync activities beyond %u wait "
+        "for a thread while holding a slot",
+        threads, w->max_slots, threads);
   *out = w;
   return 0;
 }
@@ -135,12 +138,14 @@ static void stop_services(temporal_worker *w) {
 
 int temporal_worker_start(temporal_worker *w) {
   if (!w) return temporal__error(TEMPORAL_EINVAL, "worker is NULL");
-  if (w->state != TEMPORAL__WORKER_NEW) return temporal__error(TEMPORAL_ESTATE, "the worker was already started");
+  if (w->state != TEMPORAL__WORKER_NEW)
+    return temporal__error(TEMPORAL_ESTATE, "the worker was already started");
   int rc = temporal__client_describe_namespace(w->client, &w->namespace_facts);
   if (rc != 0) return rc;
   if ((rc = temporal__cancel_source_new(&w->poll_cancel)) != 0) return rc;
   if ((rc = start_services(w)) != 0) return rc;
-  if (w->registry.has_async || (w->registry.dynamic && w->registry.dynamic->kind == TEMPORAL_ACTIVITY_KIND_ASYNC))
+  if (w->registry.has_async ||
+      (w->registry.dynamic && w->registry.dynamic->kind == TEMPORAL_ACTIVITY_KIND_ASYNC))
     if ((rc = temporal__loop_new(&w->loop, w->user_loop)) != 0) return rc;
   if (w->executor && w->executor->kind != TEMPORAL__EXECUTOR_THREAD_POOL) {
     if ((rc = temporal__ssm_attach(w->ssm)) != 0) return rc;
@@ -167,8 +172,8 @@ int temporal_worker_start(temporal_worker *w) {
     temporal_worker_wait(w);
     return rc;
   }
-  TLOG_INFO("worker polling task queue %s in namespace %s (%u slots, %u pollers)", w->task_queue, w->namespace_,
-            w->max_slots, w->poller_count);
+  TLOG_INFO("worker polling task queue %s in namespace %s (%u slots, %u pollers)", w->task_queue,
+            w->namespace_, w->max_slots, w->poller_count);
   return 0;
 }
 
@@ -187,7 +192,8 @@ void temporal_worker_shutdown(temporal_worker *w) {
 static void send_shutdown_worker(temporal_worker *w) {
   Temporal__Api__Workflowservice__V1__ShutdownWorkerRequest req =
       TEMPORAL__API__WORKFLOWSERVICE__V1__SHUTDOWN_WORKER_REQUEST__INIT;
-  Temporal__Api__Enums__V1__TaskQueueType types[1] = {TEMPORAL__API__ENUMS__V1__TASK_QUEUE_TYPE__TASK_QUEUE_TYPE_ACTIVITY};
+  Temporal__Api__Enums__V1__TaskQueueType types[1] = {
+      TEMPORAL__API__ENUMS__V1__TASK_QUEUE_TYPE__TASK_QUEUE_TYPE_ACTIVITY};
   req.namespace_ = w->namespace_;
   req.identity = w->identity;
   req.reason = "graceful shutdown";
@@ -198,8 +204,8 @@ static void send_shutdown_worker(temporal_worker *w) {
   ProtobufCMessage *resp = NULL;
   temporal__call_options opts = {.timeout = 2 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_NONE};
   if (temporal__transport_call(w->transport, "ShutdownWorker", &req.base,
-                               &temporal__api__workflowservice__v1__shutdown_worker_response__descriptor, &resp, &opts,
-                               NULL) != 0)
+                               &temporal__api__workflowservice__v1__shutdown_worker_response__descriptor,
+                               &resp, &opts, NULL) != 0)
     TLOG_DEBUG("ShutdownWorker: %s", temporal_error_last());
   if (resp) protobuf_c_message_free_unpacked(resp, NULL);
 }

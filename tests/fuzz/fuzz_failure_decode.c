@@ -152,8 +152,10 @@ static void check_result_format(Temporal__Api__Failure__V1__Failure *f) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const ProtobufCMessageDescriptor *d = &temporal__api__failure__v1__failure__descriptor;
-  if (temporal__proto_check_depth(d, data, size, TEMPORAL__PROTO_MAX_DEPTH) != TEMPORAL__PROTO_DEPTH_OK) return 0;
-  if (temporal__proto_check_depth(d, data, size, TEMPORAL__FAILURE_MAX_CHAIN) != TEMPORAL__PROTO_DEPTH_OK) return 0;
+  if (temporal__proto_check_depth(d, data, size, TEMPORAL__PROTO_MAX_DEPTH) != TEMPORAL__PROTO_DEPTH_OK)
+    return 0;
+  if (temporal__proto_check_depth(d, data, size, TEMPORAL__FAILURE_MAX_CHAIN) != TEMPORAL__PROTO_DEPTH_OK)
+    return 0;
   Temporal__Api__Failure__V1__Failure *f = temporal__api__failure__v1__failure__unpack(NULL, size, data);
   if (!f) return 0;
   check_client_view(f);

@@ -71,19 +71,21 @@ static void emit_started(const temporal_activity *activity) {
 static void emit_details(const temporal_activity *activity, int64_t began_ms) {
   temporal_cancellation_details d = temporal_activity_cancellation_details(activity);
   int64_t now = mono_ms();
-  json_t *j = json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:i,s:I,s:I}", "cancel_requested", d.cancel_requested, "paused",
-                        d.paused, "reset", d.reset, "timed_out", d.timed_out, "not_found", d.not_found,
-                        "worker_shutdown", d.worker_shutdown, "is_worker_shutdown",
+  json_t *j = json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:i,s:I,s:I}", "cancel_requested", d.cancel_requested,
+                        "paused", d.paused, "reset", d.reset, "timed_out", d.timed_out, "not_found",
+                        d.not_found, "worker_shutdown", d.worker_shutdown, "is_worker_shutdown",
                         temporal_activity_is_worker_shutdown(activity), "attempt",
-                        (int)temporal_activity_get_info(activity)->attempt, "elapsed_ms", (json_int_t)(now - began_ms),
-                        "mono_ms", (json_int_t)now);
+                        (int)temporal_activity_get_info(activity)->attempt, "elapsed_ms",
+                        (json_int_t)(now - began_ms), "mono_ms", (json_int_t)now);
   char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
   emit("DETAILS %s %s", activity_id(activity), text ? text : "{}");
   free(text);
   json_decref(j);
 }
 
-static json_int_t ns_to_ms(int64_t ns) { return (json_int_t)(ns / 1000000); }
+static json_int_t ns_to_ms(int64_t ns) {
+  return (json_int_t)(ns / 1000000);
+}
 
 /* ---- info ------------------------------------------------------------------------------------ */
 
@@ -99,25 +101,28 @@ static json_t *info_json(const temporal_activity *activity) {
     json_t *types = json_array();
     for (size_t k = 0; k < i->retry_policy.non_retryable_error_type_count; k++)
       json_array_append_new(types, json_string(i->retry_policy.non_retryable_error_types[k]));
-    retry = json_pack("{s:I,s:f,s:I,s:i,s:o}", "initial_interval_ms", ns_to_ms(i->retry_policy.initial_interval),
-                      "backoff_coefficient", i->retry_policy.backoff_coefficient, "maximum_interval_ms",
-                      ns_to_ms(i->retry_policy.maximum_interval), "maximum_attempts",
-                      (int)i->retry_policy.maximum_attempts, "non_retryable_error_types", types);
+    retry =
+        json_pack("{s:I,s:f,s:I,s:i,s:o}", "initial_interval_ms", ns_to_ms(i->retry_policy.initial_interval),
+                  "backoff_coefficient", i->retry_policy.backoff_coefficient, "maximum_interval_ms",
+                  ns_to_ms(i->retry_policy.maximum_interval), "maximum_attempts",
+                  (int)i->retry_policy.maximum_attempts, "non_retryable_error_types", types);
   }
-  json_t *priority = json_pack("{s:i,s:s,s:f}", "priority_key", (int)i->priority.priority_key, "fairness_key",
-                               i->priority.fairness_key, "fairness_weight", (double)i->priority.fairness_weight);
+  json_t *priority =
+      json_pack("{s:i,s:s,s:f}", "priority_key", (int)i->priority.priority_key, "fairness_key",
+                i->priority.fairness_key, "fairness_weight", (double)i->priority.fairness_weight);
   return json_pack(
-      "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:b,s:I}", "activity_id",
-      i->activity_id, "activity_type", i->activity_type, "activity_run_id", i->activity_run_id, "namespace",
-      i->namespace_, "task_queue", i->task_queue, "workflow_id", i->workflow_id, "workflow_run_id",
-      i->workflow_run_id, "workflow_type", i->workflow_type, "task_token_len", (json_int_t)i->task_token_len,
-      "attempt", (int)i->attempt, "scheduled_time_ms", ns_to_ms(i->scheduled_time),
-      "current_attempt_scheduled_time_ms", ns_to_ms(i->current_attempt_scheduled_time), "started_time_ms",
-      ns_to_ms(i->started_time), "schedule_to_close_timeout_ms", ns_to_ms(i->schedule_to_close_timeout),
-      "start_to_close_timeout_ms", ns_to_ms(i->start_to_close_timeout), "heartbeat_timeout_ms",
-      ns_to_ms(i->heartbeat_timeout), "heartbeat_details_count",
-      (json_int_t)temporal_args_count(i->heartbeat_details), "heartbeat_details", details, "retry_policy", retry,
-      "priority", priority, "is_local", i->is_local, "now_ms", (json_int_t)wall_ms());
+      "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:b,s:I}",
+      "activity_id", i->activity_id, "activity_type", i->activity_type, "activity_run_id", i->activity_run_id,
+      "namespace", i->namespace_, "task_queue", i->task_queue, "workflow_id", i->workflow_id,
+      "workflow_run_id", i->workflow_run_id, "workflow_type", i->workflow_type, "task_token_len",
+      (json_int_t)i->task_token_len, "attempt", (int)i->attempt, "scheduled_time_ms",
+      ns_to_ms(i->scheduled_time), "current_attempt_scheduled_time_ms",
+      ns_to_ms(i->current_attempt_scheduled_time), "started_time_ms", ns_to_ms(i->started_time),
+      "schedule_to_close_timeout_ms", ns_to_ms(i->schedule_to_close_timeout), "start_to_close_timeout_ms",
+      ns_to_ms(i->start_to_close_timeout), "heartbeat_timeout_ms", ns_to_ms(i->heartbeat_timeout),
+      "heartbeat_details_count", (json_int_t)temporal_args_count(i->heartbeat_details), "heartbeat_details",
+      details, "retry_policy", retry, "priority", priority, "is_local", i->is_local, "now_ms",
+      (json_int_t)wall_ms());
 }
 
 /* Returns its whole info. With a first argument of true, attempt 1 records a heartbeat and fails
@@ -186,7 +191,8 @@ static temporal_result *shutdown_finisher(temporal_activity *activity, const tem
   emit("SAW_SHUTDOWN %s %lld", activity_id(activity), (long long)mono_ms());
   usleep((useconds_t)work_ms * 1000);
   return temporal_result_json(json_pack("{s:s,s:b,s:i}", "finished", "after shutdown began", "was_cancelled",
-                                        temporal_activity_is_cancelled(activity), "worker_pid", (int)worker_pid));
+                                        temporal_activity_is_cancelled(activity), "worker_pid",
+                                        (int)worker_pid));
 }
 
 /* Attempt 1 ignores the worker's shutdown: "cooperative" waits for cancellation (so it is stopped
@@ -198,7 +204,8 @@ static temporal_result *shutdown_ignorer(temporal_activity *activity, const temp
   const char *how = "cooperative";
   temporal_args_get_string(&how, args, 0);
   int attempt = (int)temporal_activity_get_info(activity)->attempt;
-  if (attempt > 1) return temporal_result_json(json_pack("{s:i,s:i}", "attempt", attempt, "worker_pid", (int)worker_pid));
+  if (attempt > 1)
+    return temporal_result_json(json_pack("{s:i,s:i}", "attempt", attempt, "worker_pid", (int)worker_pid));
   int64_t began = mono_ms();
   emit_started(activity);
   if (!strncmp(how, "stubborn", 8)) {
@@ -238,7 +245,8 @@ static temporal_result *dynamic_activity(temporal_activity *activity, const temp
       text = json_pack("{s:s}", "hex", hex ? hex : "");
       free(hex);
     }
-    json_array_append_new(list, json_pack("{s:s,s:o}", "encoding", temporal_payload_encoding(p), "data", text));
+    json_array_append_new(list,
+                          json_pack("{s:s,s:o}", "encoding", temporal_payload_encoding(p), "data", text));
   }
   return temporal_result_json(json_pack("{s:s,s:I,s:o}", "activity_type",
                                         temporal_activity_get_info(activity)->activity_type, "count",
@@ -315,9 +323,12 @@ static temporal_result *log_activity(temporal_activity *activity, const temporal
 }
 
 static const temporal_activity_definition activities[] = {
-    TEMPORAL_ACTIVITY_DEFN(info_activity),        TEMPORAL_ACTIVITY_DEFN(details_activity),
-    TEMPORAL_ACTIVITY_DEFN(shutdown_finisher),    TEMPORAL_ACTIVITY_DEFN(shutdown_ignorer),
-    TEMPORAL_ACTIVITY_DEFN(app_error_activity),   TEMPORAL_ACTIVITY_DEFN(log_activity),
+    TEMPORAL_ACTIVITY_DEFN(info_activity),
+    TEMPORAL_ACTIVITY_DEFN(details_activity),
+    TEMPORAL_ACTIVITY_DEFN(shutdown_finisher),
+    TEMPORAL_ACTIVITY_DEFN(shutdown_ignorer),
+    TEMPORAL_ACTIVITY_DEFN(app_error_activity),
+    TEMPORAL_ACTIVITY_DEFN(log_activity),
     TEMPORAL_ACTIVITY_DEFN_DYNAMIC(dynamic_activity),
 };
 
@@ -329,12 +340,18 @@ int main(int argc, char **argv) {
   unsigned int processes = 3;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-    if (!strcmp(a, "--target")) target = v, i++;
-    else if (!strcmp(a, "--task-queue")) task_queue = v, i++;
-    else if (!strcmp(a, "--executor")) executor_kind = v, i++;
-    else if (!strcmp(a, "--graceful-shutdown-ms")) grace_ms = atol(v), i++;
-    else if (!strcmp(a, "--kill-grace-ms")) kill_grace_ms = atol(v), i++;
-    else if (!strcmp(a, "--processes")) processes = (unsigned)atoi(v), i++;
+    if (!strcmp(a, "--target"))
+      target = v, i++;
+    else if (!strcmp(a, "--task-queue"))
+      task_queue = v, i++;
+    else if (!strcmp(a, "--executor"))
+      executor_kind = v, i++;
+    else if (!strcmp(a, "--graceful-shutdown-ms"))
+      grace_ms = atol(v), i++;
+    else if (!strcmp(a, "--kill-grace-ms"))
+      kill_grace_ms = atol(v), i++;
+    else if (!strcmp(a, "--processes"))
+      processes = (unsigned)atoi(v), i++;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 64;
@@ -342,8 +359,9 @@ int main(int argc, char **argv) {
   }
   bool process = !strcmp(executor_kind, "process");
   if (!task_queue || (!process && strcmp(executor_kind, "thread"))) {
-    fprintf(stderr, "usage: context_worker --target HOST:PORT --task-queue Q [--executor thread|process] "
-                    "[--graceful-shutdown-ms N] [--kill-grace-ms N] [--processes N]\n");
+    fprintf(stderr,
+            "usage: context_worker --target HOST:PORT --task-queue Q [--executor thread|process] "
+            "[--graceful-shutdown-ms N] [--kill-grace-ms N] [--processes N]\n");
     return 64;
   }
   worker_pid = getpid();

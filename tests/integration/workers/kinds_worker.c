@@ -38,7 +38,8 @@ static temporal_result *fail_activity(temporal_activity *activity, const tempora
   temporal_args_get_string(&type, args, 1);
   temporal_args_get_bool(&non_retryable, args, 2);
   temporal_application_error *err = NULL;
-  if (temporal_application_error_new(&err, type, message) != 0) return temporal_result_from_code(TEMPORAL_ENOMEM);
+  if (temporal_application_error_new(&err, type, message) != 0)
+    return temporal_result_from_code(TEMPORAL_ENOMEM);
   temporal_application_error_set_non_retryable(err, non_retryable);
   return temporal_result_error(err);
 }
@@ -115,15 +116,17 @@ static temporal_result *crash_once_activity(temporal_activity *activity, const t
     if (!strcmp(how, "exit")) exit(3);
     raise(SIGSEGV);
   }
-  return temporal_result_json(json_pack("{s:i,s:i}", "attempt", (int)temporal_activity_get_info(activity)->attempt,
-                                        "pid", (int)getpid()));
+  return temporal_result_json(json_pack(
+      "{s:i,s:i}", "attempt", (int)temporal_activity_get_info(activity)->attempt, "pid", (int)getpid()));
 }
 
 static temporal_result *pid_activity(temporal_activity *activity, const temporal_args *args) {
   return temporal_result_json(json_integer(getpid()));
 }
 
-static temporal_result *noop_activity(temporal_activity *activity, const temporal_args *args) { return NULL; }
+static temporal_result *noop_activity(temporal_activity *activity, const temporal_args *args) {
+  return NULL;
+}
 
 /* Heartbeats {"n": 1, 2, ...} every `period_ms` for `total_ms`, then returns {"beats": n}. Stops early
  * (ends as cancelled) when asked to. */
@@ -294,7 +297,9 @@ typedef struct async_state {
   temporal_result *result; /* what to complete with when the timer fires */
 } async_state;
 
-static void free_state(uv_handle_t *h) { free(h->data); }
+static void free_state(uv_handle_t *h) {
+  free(h->data);
+}
 
 static void finish(async_state *s, temporal_result *r) {
   uv_timer_stop(&s->timer);
@@ -554,18 +559,26 @@ int main(int argc, char **argv) {
   long long grace_ms = 0, kill_grace_ms = 2000;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-    if (!strcmp(a, "--target")) target = v, i++;
-    else if (!strcmp(a, "--task-queue")) task_queue = v, i++;
-    else if (!strcmp(a, "--executor")) executor_kind = v, i++;
-    else if (!strcmp(a, "--slots")) slots = (unsigned)atoi(v), i++;
-    else if (!strcmp(a, "--threads")) threads = (unsigned)atoi(v), i++;
-    else if (!strcmp(a, "--processes")) processes = (unsigned)atoi(v), i++;
+    if (!strcmp(a, "--target"))
+      target = v, i++;
+    else if (!strcmp(a, "--task-queue"))
+      task_queue = v, i++;
+    else if (!strcmp(a, "--executor"))
+      executor_kind = v, i++;
+    else if (!strcmp(a, "--slots"))
+      slots = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--threads"))
+      threads = (unsigned)atoi(v), i++;
+    else if (!strcmp(a, "--processes"))
+      processes = (unsigned)atoi(v), i++;
     else if (!strcmp(a, "--graceful-shutdown-ms"))
       grace_ms = atoll(v), i++;
     else if (!strcmp(a, "--kill-grace-ms"))
       kill_grace_ms = atoll(v), i++;
-    else if (!strcmp(a, "--no-ssm")) no_ssm = true;
-    else if (!strcmp(a, "--user-loop")) user_loop = true;
+    else if (!strcmp(a, "--no-ssm"))
+      no_ssm = true;
+    else if (!strcmp(a, "--user-loop"))
+      user_loop = true;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 64;
