@@ -117,22 +117,9 @@ static int check(const temporal__respond_target *to, const temporal__respond_msg
   return 0;
 }
 
-static int build(request *r, const temporal__respond_target *to, const temporal__respond_msg *msg) {
-  memset(r, 0, sizeof *r);
-  int rc = check(to, msg);
-  if (rc != 0) return rc;
-  const temporal_payload *const *payloads = msg->payloads;
-  size_t count = msg->payload_count;
-  if (msg->kind == TEMPORAL__RESPOND_COMPLETED && count == 0) {
-    if ((rc = temporal_payload_new_null(&r->none)) != 0) return rc;
-    payloads = (const temporal_payload *const *)&r->none;
-    count = 1;
-  }
-  if ((rc = temporal__payloads_view_init(&r->view, payloads, count)) != 0) {
-    release(r);
-    return rc;
-  }
-  Temporal__Api__Common__V1__Payloads *p = count ? &r->view.payloads : NULL;
+/* Fills the request message of msg->kind, addressed by token or by ids, around payloads `p`. */
+static void fill_message(request *r, const temporal__respond_target *to, const temporal__respond_msg *msg,
+                         Temporal__Api__Common__V1__Payloads *p) {
   Temporal__Api__Failure__V1__Failure *failure = (Temporal__Api__Failure__V1__Failure *)msg->failure;
   bool ids = by_ids(to);
   switch (msg->kind) {
@@ -199,6 +186,24 @@ static int build(request *r, const temporal__respond_target *to, const temporal_
       }
       break;
   }
+}
+
+static int build(request *r, const temporal__respond_target *to, const temporal__respond_msg *msg) {
+  memset(r, 0, sizeof *r);
+  int rc = check(to, msg);
+  if (rc != 0) return rc;
+  const temporal_payload *const *payloads = msg->payloads;
+  size_t count = msg->payload_count;
+  if (msg->kind == TEMPORAL__RESPOND_COMPLETED && count == 0) {
+    if ((rc = temporal_payload_new_null(&r->none)) != 0) return rc;
+    payloads = (const temporal_payload *const *)&r->none;
+    count = 1;
+  }
+  if ((rc = temporal__payloads_view_init(&r->view, payloads, count)) != 0) {
+    release(r);
+    return rc;
+  }
+  fill_message(r, to, msg, count ? &r->view.payloads : NULL);
   return 0;
 }
 

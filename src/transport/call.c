@@ -50,12 +50,11 @@ static void read_status_details(attempt *a, const grpc_metadata_array *trailers)
   }
 }
 
-/* Runs one attempt. Returns 0 when the call ran to a status (in *a), or a TEMPORAL_E* code (with the
- * last error set) when it could not be made at all. */
-static int run_attempt(temporal__transport *t, const char *method, grpc_slice method_slice,
-                       grpc_slice request, temporal_duration_ns timeout, temporal__cancel_source *cancel,
-                       attempt *a) {
-  memset(a, 0, sizeof *a);
+/* Creates the call, on a completion queue of its own, with its deadline, and lets `cancel` (may be
+ * NULL) cancel it. */
+static int open_call(temporal__transport *t, const char *method, grpc_slice method_slice,
+                     temporal_duration_ns timeout, temporal__cancel_source *cancel,
+                     grpc_completion_queue **cq_out, grpc_call **call_out) {
   grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
   if (!cq) return temporal__error(TEMPORAL_ETRANSPORT, "%s: cannot create a completion queue", method);
   gpr_timespec deadline =
@@ -74,6 +73,21 @@ static int run_attempt(temporal__transport *t, const char *method, grpc_slice me
       return rc == TEMPORAL_ECANCELLED ? temporal__error(rc, "%s: cancelled", method) : rc;
     }
   }
+  *cq_out = cq;
+  *call_out = call;
+  return 0;
+}
+
+/* Runs one attempt. Returns 0 when the call ran to a status (in *a), or a TEMPORAL_E* code (with the
+ * last error set) when it could not be made at all. */
+static int run_attempt(temporal__transport *t, const char *method, grpc_slice method_slice,
+                       grpc_slice request, temporal_duration_ns timeout, temporal__cancel_source *cancel,
+                       attempt *a) {
+  memset(a, 0, sizeof *a);
+  grpc_completion_queue *cq = NULL;
+  grpc_call *call = NULL;
+  int open_rc = open_call(t, method, method_slice, timeout, cancel, &cq, &call);
+  if (open_rc != 0) return open_rc;
 
   grpc_metadata md[4];
   size_t md_count = 0;
