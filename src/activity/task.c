@@ -217,22 +217,27 @@ static int task_complete(temporal_activity *activity, temporal_result *result) {
   return temporal__task_finish(temporal__task_of(activity), result);
 }
 
-static void task_cancel_registered(temporal_activity *activity) {
-  temporal__task *t = temporal__task_of(activity);
+/* The runner and its data, as set when the task started (under the lock that published them). */
+static const temporal__task_runner *runner_of(temporal__task *t, void **data_out) {
   pthread_mutex_lock(&t->mu);
   const temporal__task_runner *runner = t->runner;
-  void *runner_data = t->runner_data;
+  *data_out = t->runner_data;
   pthread_mutex_unlock(&t->mu);
-  if (runner && runner->cancel_registered) runner->cancel_registered(t, runner_data);
+  return runner;
+}
+
+static void task_cancel_registered(temporal_activity *activity) {
+  temporal__task *t = temporal__task_of(activity);
+  void *data;
+  const temporal__task_runner *runner = runner_of(t, &data);
+  if (runner && runner->cancel_registered) runner->cancel_registered(t, data);
 }
 
 static void task_worker_shutdown_registered(temporal_activity *activity) {
   temporal__task *t = temporal__task_of(activity);
-  pthread_mutex_lock(&t->mu);
-  const temporal__task_runner *runner = t->runner;
-  void *runner_data = t->runner_data;
-  pthread_mutex_unlock(&t->mu);
-  if (runner && runner->worker_shutdown_registered) runner->worker_shutdown_registered(t, runner_data);
+  void *data;
+  const temporal__task_runner *runner = runner_of(t, &data);
+  if (runner && runner->worker_shutdown_registered) runner->worker_shutdown_registered(t, data);
 }
 
 static void task_wake_waiters(temporal_activity *activity) {
