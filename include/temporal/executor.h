@@ -22,7 +22,7 @@ typedef struct temporal_shared_state_manager temporal_shared_state_manager;
 
 typedef struct temporal_thread_pool_options {
   unsigned int version;
-  unsigned int threads; /* 0 = default: 32 */
+  unsigned int threads; /* at most this many at once, started as activities need them; 0 = default: 32 */
 } temporal_thread_pool_options;
 #define TEMPORAL_THREAD_POOL_OPTIONS_VERSION 1
 #define TEMPORAL_THREAD_POOL_OPTIONS_INIT \

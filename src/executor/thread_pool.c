@@ -1,5 +1,6 @@
-/* The thread-pool executor: a fixed set of threads that run sync activities in process, taking
- * tasks from one FIFO queue (core/work_queue.h, through each task's `queue` link). */
+/* The thread-pool executor: up to `threads` threads that run sync activities in process, taking
+ * tasks from one FIFO queue (core/work_queue.h, through each task's `queue` link). Threads start as
+ * activities need them: a pool sized for thousands costs one thread while it is idle. */
 #include <stdlib.h>
 
 #include "core/core.h"
@@ -32,7 +33,7 @@ static void pool_destroy(temporal_executor *ex) {
 
 unsigned int temporal__thread_pool_size(const temporal_executor *ex) {
   return ex->kind == TEMPORAL__EXECUTOR_THREAD_POOL && ex->impl
-             ? ((temporal__work_queue *)ex->impl)->thread_count
+             ? ((temporal__work_queue *)ex->impl)->max_threads
              : 0;
 }
 
@@ -49,7 +50,7 @@ int temporal_thread_pool_executor_new(temporal_executor **out, const temporal_th
     free(wq);
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
-  int rc = temporal__work_queue_start(wq, n, run_task, NULL);
+  int rc = temporal__work_queue_start(wq, 1, n, run_task, NULL);
   if (rc != 0) {
     free(ex);
     free(wq);

@@ -231,7 +231,7 @@ int temporal__reporter_new(temporal__reporter **out, const temporal__reporter_co
   temporal__reporter *r = calloc(1, sizeof *r);
   if (!r) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   r->config = *config;
-  int rc = temporal__work_queue_start(&r->queue, config->threads, report_task, r);
+  int rc = temporal__work_queue_start(&r->queue, config->threads, config->threads, report_task, r);
   if (rc != 0) {
     free(r);
     return rc;

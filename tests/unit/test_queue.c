@@ -1,4 +1,5 @@
 /* The intrusive queue (core/queue.h) and the FIFO served by threads (core/work_queue.h). */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -55,7 +56,7 @@ static void count_item(temporal__queue *node, void *data) {
 TEST(work_queue_runs_everything_queued_before_stop) {
   temporal__work_queue wq;
   atomic_store(&ran, 0);
-  CHECK_EQ_INT(0, temporal__work_queue_start(&wq, 3, count_item, NULL));
+  CHECK_EQ_INT(0, temporal__work_queue_start(&wq, 3, 3, count_item, NULL));
   item items[50];
   int expected = 0;
   for (int i = 0; i < 50; i++) {
@@ -66,4 +67,58 @@ TEST(work_queue_runs_everything_queued_before_stop) {
   temporal__work_queue_stop(&wq); /* drains: every item ran, then the threads are joined */
   CHECK_EQ_INT(expected, atomic_load(&ran));
   temporal__work_queue_stop(&wq); /* a second stop is a no-op */
+}
+
+/* Items that hold their thread until released: how many threads the queue starts for them. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+static int holding;
+
+static void hold_item(temporal__queue *node, void *data) {
+  (void)node;
+  (void)data;
+  pthread_mutex_lock(&gate_mu);
+  holding++;
+  pthread_cond_broadcast(&gate_cond);
+  while (!gate_open) pthread_cond_wait(&gate_cond, &gate_mu);
+  holding--;
+  pthread_mutex_unlock(&gate_mu);
+}
+
+static void wait_holding(int n) {
+  pthread_mutex_lock(&gate_mu);
+  while (holding < n) pthread_cond_wait(&gate_cond, &gate_mu);
+  pthread_mutex_unlock(&gate_mu);
+}
+
+static void open_gate(void) {
+  pthread_mutex_lock(&gate_mu);
+  gate_open = true;
+  pthread_cond_broadcast(&gate_cond);
+  pthread_mutex_unlock(&gate_mu);
+}
+
+TEST(work_queue_starts_threads_as_items_need_them_up_to_its_limit) {
+  temporal__work_queue wq;
+  CHECK_EQ_INT(0, temporal__work_queue_start(&wq, 1, 5000, hold_item, NULL));
+  CHECK_EQ_INT(1, temporal__work_queue_threads(&wq)); /* sized for thousands, one thread while idle */
+  item items[4];
+  for (int i = 0; i < 4; i++) CHECK_EQ_INT(0, temporal__work_queue_push(&wq, &items[i].link));
+  wait_holding(4); /* four items held at once: none waited for another */
+  CHECK_EQ_INT(4, temporal__work_queue_threads(&wq));
+  open_gate();
+  temporal__work_queue_stop(&wq);
+}
+
+TEST(work_queue_queues_beyond_its_limit_and_runs_everything) {
+  temporal__work_queue wq;
+  CHECK_EQ_INT(0, temporal__work_queue_start(&wq, 1, 2, hold_item, NULL));
+  item items[5];
+  for (int i = 0; i < 5; i++) CHECK_EQ_INT(0, temporal__work_queue_push(&wq, &items[i].link));
+  wait_holding(2);
+  CHECK_EQ_INT(2, temporal__work_queue_threads(&wq));
+  open_gate();
+  temporal__work_queue_stop(&wq); /* the three that waited ran after the gate opened */
+  CHECK_EQ_INT(0, holding);
 }
