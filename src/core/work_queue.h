@@ -17,11 +17,11 @@ typedef struct temporal__work_queue {
   void (*run)(temporal__queue *item, void *data);
   void *data;
   pthread_mutex_t mu;
-  pthread_cond_t cond;   /* an item arrived, or stop */
-  temporal__queue items; /* under mu */
-  size_t waiting;        /* items queued, under mu */
-  unsigned int idle;     /* threads not running an item (started ones included), under mu */
-  bool stop;             /* under mu */
+  pthread_cond_t cond;                    /* an item arrived, or stop */
+  temporal__queue items;                  /* under mu */
+  size_t waiting;                         /* items queued, under mu */
+  unsigned int idle;                      /* threads not running an item (started ones included), under mu */
+  bool stop;                              /* under mu */
   unsigned int thread_count, max_threads; /* thread_count under mu */
   pthread_t *threads;
 } temporal__work_queue;
