@@ -3,21 +3,24 @@
  * heartbeat it recorded (or its start). Both deadlines are watched independently, so one never
  * masks the other. An activity interrupted this way is not reported (reason timed_out).
  *
- * One thread per worker scans the watched tasks (at most max_concurrent_activities) and sleeps
- * until the earliest deadline; heartbeats only move deadlines later, so only a new task wakes it. */
+ * One thread per worker sleeps until the earliest deadline of a heap (core/deadline_heap.h): a new
+ * task costs O(log n), never a scan of the others. Heartbeats move a task's deadline only later and
+ * touch no lock (an atomic store): the heap keeps the deadline it had, and when that comes the
+ * thread reads the real one and moves the task down if a heartbeat came meanwhile. Only a new task
+ * that is due first wakes the thread. */
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "core/deadline_heap.h"
 #include "worker/timeouts.h"
 
 #define LOCAL_TIMEOUT_MARGIN (5 * TEMPORAL_SECOND)
 
 struct temporal__timeouts {
   pthread_mutex_t mu;
-  temporal__queue entries; /* under mu */
+  temporal__deadline_heap heap; /* the entries with a deadline, under mu */
   pthread_cond_t cond;
   bool stop;
-  bool kicked;
   pthread_t thread;
 };
 
@@ -33,37 +36,42 @@ static int64_t next_deadline(temporal__timeout_entry *e) {
   return d;
 }
 
+/* The entry due first is due now: moved down if a heartbeat came since, else interrupted (and no
+ * longer watched: a task times out once). mu held. */
+static void expire(temporal__timeouts *to, temporal__timeout_entry *e, int64_t now) {
+  temporal__task *t = e->task;
+  if (temporal__activity_is_finished(&t->activity) ||
+      (temporal__task_interrupts(t) & TEMPORAL__INTERRUPT_TIMEOUT)) {
+    temporal__deadline_heap_remove(&to->heap, &e->node);
+    return;
+  }
+  int64_t d = next_deadline(e);
+  if (d > now) {
+    temporal__deadline_heap_update(&to->heap, &e->node, d);
+    return;
+  }
+  temporal__deadline_heap_remove(&to->heap, &e->node);
+  TLOG_WARN("activity %s (%s): local timeout, the server has timed it out; interrupting it",
+            t->activity.info.activity_id, t->activity.info.activity_type);
+  temporal__task_interrupt(t, TEMPORAL__INTERRUPT_TIMEOUT, NULL);
+}
+
 static void *timeouts_thread(void *arg) {
   temporal__timeouts *to = arg;
   pthread_mutex_lock(&to->mu);
   while (!to->stop) {
-    int64_t now = temporal__monotonic_ns(), next = 0;
-    temporal__queue *node;
-    TEMPORAL__QUEUE_FOREACH(node, &to->entries) {
-      temporal__timeout_entry *e = TEMPORAL__QUEUE_DATA(node, temporal__timeout_entry, link);
-      temporal__task *t = e->task;
-      if (temporal__activity_is_finished(&t->activity) ||
-          (temporal__task_interrupts(t) & TEMPORAL__INTERRUPT_TIMEOUT))
-        continue;
-      int64_t d = next_deadline(e);
-      if (!d) continue;
-      if (d <= now) {
-        TLOG_WARN("activity %s (%s): local timeout, the server has timed it out; interrupting it",
-                  t->activity.info.activity_id, t->activity.info.activity_type);
-        temporal__task_interrupt(t, TEMPORAL__INTERRUPT_TIMEOUT, NULL);
-      } else if (!next || d < next) {
-        next = d;
-      }
+    int64_t now = temporal__monotonic_ns();
+    temporal__heap_node *top = temporal__deadline_heap_top(&to->heap);
+    if (top && top->due <= now) {
+      expire(to, TEMPORAL__QUEUE_DATA(top, temporal__timeout_entry, node), now);
+      continue;
     }
-    if (!to->kicked) {
-      if (next) {
-        struct timespec ts = temporal__monotonic_ts(next);
-        pthread_cond_timedwait(&to->cond, &to->mu, &ts);
-      } else {
-        pthread_cond_wait(&to->cond, &to->mu);
-      }
+    if (top) {
+      struct timespec ts = temporal__monotonic_ts(top->due);
+      pthread_cond_timedwait(&to->cond, &to->mu, &ts);
+    } else {
+      pthread_cond_wait(&to->cond, &to->mu);
     }
-    to->kicked = false;
   }
   pthread_mutex_unlock(&to->mu);
   return NULL;
@@ -82,10 +90,15 @@ void temporal__timeouts_add(temporal__timeouts *to, temporal__timeout_entry *e, 
         temporal__add_sat(temporal__add_sat(started, i->start_to_close_timeout), -temporal__now_ns());
     e->start_to_close_deadline = temporal__add_sat(temporal__add_sat(now_mono, left), LOCAL_TIMEOUT_MARGIN);
   }
+  temporal__heap_node_init(&e->node);
+  e->node.due = next_deadline(e);
+  if (!e->node.due) return; /* nothing to watch */
   pthread_mutex_lock(&to->mu);
-  temporal__queue_insert_tail(&to->entries, &e->link);
-  to->kicked = true;
-  pthread_cond_signal(&to->cond);
+  if (temporal__deadline_heap_push(&to->heap, &e->node) != 0)
+    TLOG_ERROR("activity %s: its local timeouts are not watched: %s", t->activity.info.activity_id,
+               temporal_error_last());
+  else if (e->node.index == 0)
+    pthread_cond_signal(&to->cond); /* due before everything the thread sleeps on */
   pthread_mutex_unlock(&to->mu);
 }
 
@@ -95,14 +108,14 @@ void temporal__timeouts_heartbeat(temporal__timeout_entry *e) {
 
 void temporal__timeouts_remove(temporal__timeouts *to, temporal__timeout_entry *e) {
   pthread_mutex_lock(&to->mu);
-  temporal__queue_remove(&e->link);
+  temporal__deadline_heap_remove(&to->heap, &e->node);
   pthread_mutex_unlock(&to->mu);
 }
 
 int temporal__timeouts_new(temporal__timeouts **out) {
   temporal__timeouts *to = calloc(1, sizeof *to);
   if (!to) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  temporal__queue_init(&to->entries);
+  temporal__deadline_heap_init(&to->heap);
   pthread_mutex_init(&to->mu, NULL);
   temporal__cond_init(&to->cond);
   if (pthread_create(&to->thread, NULL, timeouts_thread, to) != 0) {
@@ -122,6 +135,7 @@ void temporal__timeouts_free(temporal__timeouts *to) {
   pthread_cond_signal(&to->cond);
   pthread_mutex_unlock(&to->mu);
   pthread_join(to->thread, NULL);
+  temporal__deadline_heap_destroy(&to->heap);
   pthread_mutex_destroy(&to->mu);
   pthread_cond_destroy(&to->cond);
   free(to);

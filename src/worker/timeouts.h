@@ -5,6 +5,7 @@
 #define TEMPORAL_WORKER_TIMEOUTS_H
 
 #include "activity/task.h"
+#include "core/deadline_heap.h"
 
 typedef struct temporal__timeouts temporal__timeouts;
 
@@ -13,7 +14,7 @@ typedef struct temporal__timeout_entry {
   temporal__task *task;
   int64_t start_to_close_deadline; /* monotonic ns, 0 = none; fixed at add */
   atomic_llong last_heartbeat;     /* monotonic ns: the start, then each recorded heartbeat */
-  temporal__queue link;            /* the watcher's list, under its lock */
+  temporal__heap_node node;        /* the watcher's heap (due: the deadline it was put there with) */
 } temporal__timeout_entry;
 
 int temporal__timeouts_new(temporal__timeouts **out);

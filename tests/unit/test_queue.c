@@ -1,9 +1,11 @@
-/* The intrusive queue (core/queue.h) and the FIFO served by threads (core/work_queue.h). */
+/* The intrusive queue (core/queue.h), the FIFO served by threads (core/work_queue.h) and the
+ * deadline heap (core/deadline_heap.h). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/deadline_heap.h"
 #include "core/queue.h"
 #include "core/work_queue.h"
 #include "test.h"
@@ -121,4 +123,54 @@ TEST(work_queue_queues_beyond_its_limit_and_runs_everything) {
   open_gate();
   temporal__work_queue_stop(&wq); /* the three that waited ran after the gate opened */
   CHECK_EQ_INT(0, holding);
+}
+
+/* The deadline heap against a plain scan: after each of many random pushes, moves and removals, the
+ * top is the node due first, and every node knows its place. */
+TEST(deadline_heap_top_is_always_the_earliest) {
+  enum { N = 300 };
+  temporal__heap_node nodes[N];
+  bool in[N] = {false};
+  temporal__deadline_heap heap;
+  temporal__deadline_heap_init(&heap);
+  for (int i = 0; i < N; i++) temporal__heap_node_init(&nodes[i]);
+  unsigned int seed = 12345;
+  for (int step = 0; step < 5000; step++) {
+    seed = seed * 1103515245u + 12345u;
+    int i = (int)((seed >> 8) % N);
+    int64_t due = (int64_t)((seed >> 4) % 100000);
+    switch ((seed >> 20) % 3) {
+      case 0:
+        if (!in[i]) {
+          nodes[i].due = due;
+          CHECK_EQ_INT(0, temporal__deadline_heap_push(&heap, &nodes[i]));
+          in[i] = true;
+        }
+        break;
+      case 1:
+        temporal__deadline_heap_update(&heap, &nodes[i], due); /* a node in no heap stays out */
+        if (in[i]) CHECK(nodes[i].due == due);
+        break;
+      default:
+        temporal__deadline_heap_remove(&heap, &nodes[i]);
+        in[i] = false;
+        CHECK(nodes[i].index == TEMPORAL__HEAP_NONE);
+        break;
+    }
+    int64_t earliest = INT64_MAX;
+    size_t count = 0;
+    for (int k = 0; k < N; k++) {
+      if (!in[k]) continue;
+      count++;
+      if (nodes[k].due < earliest) earliest = nodes[k].due;
+      CHECK(heap.nodes[nodes[k].index] == &nodes[k]);
+    }
+    CHECK_EQ_INT((long long)count, (long long)heap.count);
+    temporal__heap_node *top = temporal__deadline_heap_top(&heap);
+    if (count)
+      CHECK(top && top->due == earliest);
+    else
+      CHECK(top == NULL);
+  }
+  temporal__deadline_heap_destroy(&heap);
 }
