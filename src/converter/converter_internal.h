@@ -133,4 +133,16 @@ int temporal__payloads_deserialize(temporal_payload ***out, size_t *count_out, c
                                    size_t len);
 void temporal__payload_array_free(temporal_payload **payloads, size_t count);
 
+/* ---- JSON strings without jansson's parser or serializer (json_fast.c) -------------------------- */
+
+/* A JSON text that is one plain string ("..." with no escape, valid UTF-8) becomes a json_t string
+ * without the parser: 1 (*out set), 0 (not that simple: parse it with jansson, which gives the same
+ * value or its own error), or TEMPORAL_ENOMEM. */
+int temporal__json_string_fast_parse(json_t **out, const uint8_t *text, size_t len);
+/* The compact JSON text of a UTF-8 string, as jansson would write it (malloc'd, NUL-terminated, the
+ * NUL not counted); TEMPORAL_EINVAL "the string is not valid UTF-8", or TEMPORAL_ENOMEM. */
+int temporal__json_string_fast_dump(uint8_t **out, size_t *len_out, const char *utf8, size_t len);
+/* A json/plain payload that takes `data` (malloc'd, len bytes); on error `data` is freed. */
+int temporal__payload_adopt_json(temporal_payload **out, uint8_t *data, size_t len);
+
 #endif

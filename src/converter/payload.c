@@ -127,30 +127,32 @@ int temporal_payload_new_json(temporal_payload **out, const json_t *value) {
     /* jansson refuses values it cannot write, such as an array that contains itself. */
     return temporal__error(TEMPORAL_EINVAL, "the JSON value cannot be encoded (does it contain itself?)");
   }
-  temporal_payload *p = payload_alloc(1);
+  return temporal__payload_adopt_json(out, b.data ? b.data : copy_bytes(NULL, 0), b.len);
+}
+
+int temporal__payload_adopt_json(temporal_payload **out, uint8_t *data, size_t len) {
+  temporal_payload *p = data ? payload_alloc(1) : NULL;
   if (!p || payload_add_meta(p, "encoding", TEMPORAL_ENCODING_JSON, strlen(TEMPORAL_ENCODING_JSON)) != 0) {
     temporal_payload_free(p);
-    free(b.data);
+    free(data);
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
-  p->data = b.data ? b.data : copy_bytes(NULL, 0);
-  p->len = b.len;
-  if (!p->data) {
-    temporal_payload_free(p);
-    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  }
+  p->data = data;
+  p->len = len;
   *out = p;
   return 0;
 }
 
 int temporal_payload_new_string(temporal_payload **out, const char *utf8) {
   if (!out || !utf8) return temporal__error(TEMPORAL_EINVAL, "temporal_payload_new_string: NULL argument");
-  json_t *s = json_string(utf8);
-  if (!s)
+  /* Written straight to its JSON text: no json_t is built for a string (json_fast.c). */
+  uint8_t *text = NULL;
+  size_t len = 0;
+  int rc = temporal__json_string_fast_dump(&text, &len, utf8, strlen(utf8));
+  if (rc == TEMPORAL_EINVAL)
     return temporal__error(TEMPORAL_EINVAL, "temporal_payload_new_string: the string is not valid UTF-8");
-  int rc = temporal_payload_new_json(out, s);
-  json_decref(s);
-  return rc;
+  if (rc != 0) return rc;
+  return temporal__payload_adopt_json(out, text, len);
 }
 
 int temporal_payload_copy(temporal_payload **out, const temporal_payload *payload) {

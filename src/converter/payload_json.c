@@ -74,6 +74,9 @@ static int valid_but_for_numbers(const uint8_t *text, size_t len, size_t flags, 
 
 /* Parses JSON text of any kind (scalars too, embedded NULs in strings allowed). */
 static int parse_json(json_t **out, const uint8_t *data, size_t len) {
+  /* The commonest argument, a plain string, needs no parser (json_fast.c). */
+  int fast = temporal__json_string_fast_parse(out, data, len);
+  if (fast != 0) return fast < 0 ? fast : 0;
   const size_t flags = JSON_DECODE_ANY | JSON_ALLOW_NUL;
   json_error_t err;
   json_t *value = json_loadb((const char *)data, len, flags, &err);
