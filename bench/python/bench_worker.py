@@ -15,6 +15,7 @@ period (the SDK's default: running activities are cancelled).
 import argparse
 import asyncio
 import concurrent.futures
+import os
 import signal
 import sys
 
@@ -120,3 +121,6 @@ async def main() -> None:
 if __name__ == "__main__":
     asyncio.run(main())
     sys.stdout.flush()
+    # The SDK's core threads may still run while the interpreter tears down (it sometimes dies of
+    # SIGSEGV then); the worker has shut down, so leave at once.
+    os._exit(0)
