@@ -235,7 +235,7 @@ def _slow_table(results, keys) -> list:
 
 
 def _memory_table(results, keys, plan) -> list:
-    sizes = [0] + list(plan.memory_in_flight) + list(plan.memory_once)
+    sizes = [0] + list(plan.memory_in_flight)
     head = "| worker | " + " | ".join(("idle" if n == 0 else f"{n} in flight") + ", RSS MiB | other/C" for n in sizes)
     out = [head + " |", "|---|" + "---:|---:|" * len(sizes)]
     for key in keys:
@@ -300,8 +300,8 @@ def render(info: dict, plan, results: list, keys: list) -> str:
         lines += _slow_table(results, keys) + [""]
     if "memory" in scenarios:
         lines += ["**Memory** (VmRSS of the worker's processes; idle after one activity with "
-                  f"{plan.slots} slots; in flight: that many sleeping activities, slots and threads = that many):",
-                  ""]
+                  f"{plan.slots} slots, every round; in flight: that many sleeping activities, slots and threads = "
+                  "that many, first round only):", ""]
         lines += _memory_table(results, keys, plan) + [""]
     if errors:
         lines += ["Runs that failed (left out of the tables):", ""]
