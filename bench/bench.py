@@ -447,10 +447,22 @@ def main() -> None:
     ap.add_argument("--scenarios", default="drain,latency,slow,memory")
     ap.add_argument("--workers", default=",".join(w.key for w in WORKERS))
     ap.add_argument("--build-dir", default=str(ROOT / "build"))
-    ap.add_argument("--go-dir", required=True, help="where scripts/setup-bench.sh built the Go programs")
+    ap.add_argument("--go-dir", help="where scripts/setup-bench.sh built the Go programs (required to measure)")
     ap.add_argument("--write-doc", help="replace the results part of this file (docs/BENCHMARKS.md)")
     ap.add_argument("--command", default="", help="the command that ran this, for the record")
+    ap.add_argument("--from-json", help="measure nothing: render the tables of an earlier run's results JSON")
     args = ap.parse_args()
+    if args.from_json:
+        raw = json.loads(Path(args.from_json).read_text())
+        results = raw["results"]
+        keys = [w.key for w in WORKERS if any(r["worker"] == w.key for r in results)]
+        text = report.render(raw["info"], Plan(**raw["plan"]), results, keys)
+        print(text)
+        if args.write_doc:
+            report.write_doc(Path(args.write_doc), text)
+        return
+    if not args.go_dir:
+        ap.error("--go-dir is required (scripts/setup-bench.sh prints it)")
     plan = QUICK if args.quick else FULL
     if args.rounds:
         plan.rounds = args.rounds

@@ -248,7 +248,7 @@ def _memory_table(results, keys, plan) -> list:
             rss = figure(key)
             cell = _cell(rss, 1 / 1024)
             if key == "c-process" and rss:
-                cell += f" (PSS {_cell(figure(key, 'pss_kib'), 1 / 1024)})"
+                cell += f" (PSS {_num(_median(figure(key, 'pss_kib')) / 1024)})"
             if key == "c-process" and n:
                 cell = "n/a"
             cells.append(f"{cell} | {_ratio(_median(rss), _median(figure(peer))) if peer else ''}")
