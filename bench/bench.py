@@ -61,7 +61,6 @@ from harness import (
     memory_kib,
     new_task_queue,
     pin_self,
-    process_tree,
     start_worker,
     stat_cpu_ticks,
     thread_count,
