@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -201,6 +202,7 @@ class DevServer:
 
     def stop(self) -> None:
         subprocess.run([str(ROOT / "scripts" / "devserver.sh"), "stop", "--dir", self.dir], timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Proxy:
