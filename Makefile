@@ -10,6 +10,9 @@
 #   make fuzz    the libFuzzer targets of tests/fuzz in ./build-fuzz (clang), FUZZ_SECONDS each
 #   make demo    the hello example against a dev server of its own
 #   make check-format  clang-format-14 --dry-run over the C/C++ sources (scripts/check-format.sh)
+#   make bench   the C worker next to the Python and Go SDKs' workers (bench/bench.py; 15-25 minutes);
+#                its tables go into docs/BENCHMARKS.md. make bench-quick: every scenario once, small,
+#                in under 3 minutes, tables printed only. Neither is part of make test.
 #   make clean   remove the build directories
 
 SHELL := /bin/bash
@@ -43,7 +46,7 @@ VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --
 VENV_PYTHON = $(shell scripts/setup-python.sh)
 
 .PHONY: all setup build build-asan build-tsan build-fuzz test check check-format check-asan check-tsan \
-        check-valgrind check-fuzz fuzz fuzz-seeds demo clean
+        check-valgrind check-fuzz fuzz fuzz-seeds demo bench bench-quick clean
 
 all: build
 
@@ -110,6 +113,19 @@ fuzz-seeds: build-fuzz
 
 demo:
 	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh
+
+# The benchmark: the C bench worker (bench/c, built here), the Go SDK worker and the proxies (bench/go,
+# built into the cache by scripts/setup-bench.sh from the pinned Go SDK), the Python SDK from the venv.
+# BENCH_ARGS adds options, e.g. make bench BENCH_ARGS="--scenarios drain --rounds 5".
+BENCH_ARGS ?=
+BENCH_RUN = scripts/build.sh $(BUILD_DIR) -- bench_worker && go_dir=$$(scripts/setup-bench.sh) && \
+            $(VENV_PYTHON) bench/bench.py --build-dir $(BUILD_DIR) --go-dir "$$go_dir"
+
+bench: setup
+	$(BENCH_RUN) --write-doc docs/BENCHMARKS.md --command "make bench" $(BENCH_ARGS)
+
+bench-quick: setup
+	$(BENCH_RUN) --quick --command "make bench-quick" $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

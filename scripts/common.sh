@@ -9,6 +9,7 @@ mkdir -p "$TEMPORAL_C_CACHE"
 TEMPORAL_CLI_VERSION="v1.8.2"
 TEMPORAL_CLI_CLIEXT_VERSION="v0.0.0-20260731000218-c579925f193f"
 TEMPORALIO_PY_VERSION="1.35.0"
+GO_SDK_VERSION="v1.51.0"  # the benchmark's Go worker (bench/go/go.mod says the same; scripts/setup-bench.sh)
 PROTO_NPM_PACKAGE="@temporalio/core-bridge"
 PROTO_NPM_VERSION="1.24.0"
 
