@@ -51,7 +51,11 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
   pthread_mutex_init(&w->mu, NULL);
   temporal__cond_init(&w->cond);
   sem_init(&w->shutdown_sem, 0, 0);
-  temporal__slots_init(&w->slots, 0);
+  w->max_slots = opts->max_concurrent_activities ? opts->max_concurrent_activities : DEFAULT_SLOTS;
+  w->poller_count =
+      opts->max_concurrent_activity_polls ? opts->max_concurrent_activity_polls : DEFAULT_POLLERS;
+  if (w->poller_count > w->max_slots) w->poller_count = w->max_slots;
+  temporal__slots_init(&w->slots, w->max_slots);
   int rc = temporal__registry_init(&w->registry, opts->activities, opts->activity_count);
   if (rc == 0) rc = check_options(opts, &w->registry);
   if (rc != 0) {
@@ -63,12 +67,6 @@ int temporal_worker_new(temporal_worker **out, temporal_client *client, const te
   w->executor = opts->activity_executor;
   w->ssm = opts->shared_state_manager;
   w->user_loop = opts->loop;
-  w->max_slots = opts->max_concurrent_activities ? opts->max_concurrent_activities : DEFAULT_SLOTS;
-  w->poller_count =
-      opts->max_concurrent_activity_polls ? opts->max_concurrent_activity_polls : DEFAULT_POLLERS;
-  if (w->poller_count > w->max_slots) w->poller_count = w->max_slots;
-  temporal__slots_destroy(&w->slots);
-  temporal__slots_init(&w->slots, w->max_slots);
   w->graceful_shutdown_timeout = opts->graceful_shutdown_timeout;
   w->task_queue = temporal__strdup(opts->task_queue);
   w->identity = temporal__strdup(opts->identity ? opts->identity : client->identity);
