@@ -36,12 +36,14 @@ LAYERS = {
 PRIVATE_HEADER = "worker/worker_internal.h"
 
 
-def object_edges(build, graph):
+def object_edges(build, src, graph):
     root = os.path.join(build, "CMakeFiles", "temporal_objects.dir", "src")
     defined, used = {}, collections.defaultdict(set)
     objects = []
     for dirpath, _, names in os.walk(root):
         objects += [os.path.join(dirpath, n) for n in names if n.endswith(".c.o")]
+    # An incremental build keeps the objects of sources since deleted: they are not the library.
+    objects = [o for o in objects if os.path.exists(os.path.join(src, os.path.relpath(o, root)[: -len(".o")]))]
     if not objects:
         sys.exit(f"no objects under {root}: build first")
     for obj in objects:
@@ -121,7 +123,7 @@ def cycles(graph):
 def main():
     build, src = sys.argv[1], sys.argv[2]
     graph = collections.defaultdict(set)
-    count = object_edges(build, graph)
+    count = object_edges(build, src, graph)
     include_edges(src, graph)
     problems = []
     for component in cycles(graph):
