@@ -67,6 +67,16 @@ static inline temporal__queue *temporal__queue_pop(temporal__queue *q) {
   return node;
 }
 
+/* Moves every node of `from`, in order, to the tail of `to`; `from` is left empty. O(1). */
+static inline void temporal__queue_move(temporal__queue *from, temporal__queue *to) {
+  if (temporal__queue_empty(from)) return;
+  from->next->prev = to->prev;
+  to->prev->next = from->next;
+  from->prev->next = to;
+  to->prev = from->prev;
+  temporal__queue_init(from);
+}
+
 /* Iterates over the nodes of `q`; the body must not unlink any node. */
 #define TEMPORAL__QUEUE_FOREACH(node, q) for ((node) = (q)->next; (node) != (q); (node) = (node)->next)
 

@@ -51,14 +51,25 @@ int temporal__job_new(temporal_executor_job **out, const uint8_t *bytes, size_t 
                       temporal__job_done_fn done, void *data) {
   *out = NULL;
   if (!done || (!bytes && len)) return temporal__error(TEMPORAL_EINVAL, "job_new: invalid argument");
+  uint8_t *copy = malloc(len ? len : 1);
+  if (!copy) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  if (len) memcpy(copy, bytes, len);
+  return temporal__job_adopt(out, copy, len, done, data);
+}
+
+int temporal__job_adopt(temporal_executor_job **out, uint8_t *bytes, size_t len, temporal__job_done_fn done,
+                        void *data) {
+  *out = NULL;
+  if (!done || !bytes) {
+    free(bytes);
+    return temporal__error(TEMPORAL_EINVAL, "job_adopt: invalid argument");
+  }
   temporal_executor_job *job = job_alloc();
-  if (!job) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
-  job->bytes = malloc(len ? len : 1);
-  if (!job->bytes) {
-    temporal__job_unref(job);
+  if (!job) {
+    free(bytes);
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
-  if (len) memcpy(job->bytes, bytes, len);
+  job->bytes = bytes;
   job->len = len;
   job->done = done;
   job->done_data = data;

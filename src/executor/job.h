@@ -33,6 +33,9 @@ int temporal__job_submit(temporal_executor *executor, temporal_shared_state_mana
 typedef void (*temporal__job_done_fn)(void *data, const uint8_t *result, size_t len, const char *reason);
 int temporal__job_new(temporal_executor_job **out, const uint8_t *bytes, size_t len,
                       temporal__job_done_fn done, void *data);
+/* The same, taking `bytes` (malloc'd; freed on error too) instead of copying them. */
+int temporal__job_adopt(temporal_executor_job **out, uint8_t *bytes, size_t len, temporal__job_done_fn done,
+                        void *data);
 /* Drops a reference; for a job the executor never took (its done callback is not called). */
 void temporal__job_unref(temporal_executor_job *job);
 

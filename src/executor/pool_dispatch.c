@@ -287,8 +287,7 @@ static void zygote_gone(temporal__pool *p) {
   pthread_mutex_lock(&p->lock);
   bool was_broken = p->broken;
   p->broken = true;
-  for (temporal__pool_queued *q; (q = temporal__pool_queued_pop(&p->queue));)
-    temporal__queue_insert_tail(&orphans, &q->node);
+  temporal__queue_move(&p->queue, &orphans);
   pthread_mutex_unlock(&p->lock);
   if (!was_broken)
     TLOG_ERROR("process pool: the zygote died; sync activities on this pool can no longer run");

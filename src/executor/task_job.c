@@ -79,9 +79,7 @@ static int new_task_job(temporal_executor_job **out, task_job *tj, const tempora
   uint8_t *bytes = NULL;
   size_t len = 0;
   int rc = encode_task(&bytes, &len, tj->manager, tj->slot, a);
-  if (rc == 0) rc = temporal__job_new(out, bytes, len, on_job_done, tj);
-  free(bytes);
-  return rc;
+  return rc == 0 ? temporal__job_adopt(out, bytes, len, on_job_done, tj) : rc;
 }
 
 int temporal__job_submit(temporal_executor *executor, temporal_shared_state_manager *manager,

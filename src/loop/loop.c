@@ -96,9 +96,9 @@ static void on_wake(uv_async_t *h) {
   temporal__queue batch;
   temporal__queue_init(&batch);
   pthread_mutex_lock(&l->mu);
-  temporal__queue *node;
-  while ((node = temporal__queue_pop(&l->messages))) temporal__queue_insert_tail(&batch, node);
+  temporal__queue_move(&l->messages, &batch);
   pthread_mutex_unlock(&l->mu);
+  temporal__queue *node;
   while ((node = temporal__queue_pop(&batch))) run_message(l, TEMPORAL__QUEUE_DATA(node, msg, link));
 }
 

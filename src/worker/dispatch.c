@@ -121,7 +121,6 @@ void temporal__dispatch(Temporal__Api__Workflowservice__V1__PollActivityTaskQueu
     temporal__slots_release(&w->slots);
     return;
   }
-  temporal__queue_init(&rec->heartbeat.link);
   temporal__timeouts_add(w->timeouts, &rec->timeout, &rec->task);
   temporal__slots_add(&w->slots, &rec->task);
   start(w, rec);

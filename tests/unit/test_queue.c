@@ -47,6 +47,22 @@ TEST(queue_keeps_order_and_removes_in_place) {
   CHECK(temporal__queue_empty(&q));
 }
 
+TEST(queue_move_appends_everything_in_order) {
+  temporal__queue from, to;
+  temporal__queue_init(&from);
+  temporal__queue_init(&to);
+  item items[5];
+  for (int i = 0; i < 5; i++) items[i].id = i;
+  temporal__queue_move(&from, &to); /* an empty move changes nothing */
+  CHECK(temporal__queue_empty(&to));
+  temporal__queue_insert_tail(&to, &items[0].link);
+  for (int i = 1; i < 5; i++) temporal__queue_insert_tail(&from, &items[i].link);
+  temporal__queue_move(&from, &to);
+  CHECK(temporal__queue_empty(&from));
+  for (int i = 0; i < 5; i++) CHECK_EQ_INT(i, pop_id(&to));
+  CHECK(temporal__queue_empty(&to));
+}
+
 static atomic_int ran;
 
 static void count_item(temporal__queue *node, void *data) {
