@@ -207,6 +207,16 @@ static int build(request *r, const temporal__respond_target *to, const temporal_
   return 0;
 }
 
+/* The server's heartbeat flags, from either of the two heartbeat responses. */
+static temporal__heartbeat_answer answer_of(const ProtobufCMessage *resp, int ids) {
+  if (!ids) {
+    const HeartbeatResponse *h = (const HeartbeatResponse *)resp;
+    return (temporal__heartbeat_answer){h->cancel_requested, h->activity_paused, h->activity_reset};
+  }
+  const HeartbeatByIdResponse *h = (const HeartbeatByIdResponse *)resp;
+  return (temporal__heartbeat_answer){h->cancel_requested, h->activity_paused, h->activity_reset};
+}
+
 int temporal__respond_send(const temporal__respond_target *to, const temporal__respond_msg *msg,
                            const temporal__call_options *opts, temporal__call_status *status_out,
                            temporal__heartbeat_answer *answer_out) {
@@ -220,17 +230,46 @@ int temporal__respond_send(const temporal__respond_target *to, const temporal__r
   rc = temporal__transport_call(to->transport, calls[msg->kind].method[ids], r.message,
                                 calls[msg->kind].response[ids], &resp, opts, status_out);
   release(&r);
-  if (rc == 0 && answer_out && msg->kind == TEMPORAL__RESPOND_HEARTBEAT) {
-    /* Two response types with the same three flags. */
-    if (!ids) {
-      const HeartbeatResponse *h = (const HeartbeatResponse *)resp;
-      *answer_out = (temporal__heartbeat_answer){h->cancel_requested, h->activity_paused, h->activity_reset};
-    } else {
-      const HeartbeatByIdResponse *h = (const HeartbeatByIdResponse *)resp;
-      *answer_out = (temporal__heartbeat_answer){h->cancel_requested, h->activity_paused, h->activity_reset};
-    }
-  }
+  if (rc == 0 && answer_out && msg->kind == TEMPORAL__RESPOND_HEARTBEAT) *answer_out = answer_of(resp, ids);
   if (resp) protobuf_c_message_free_unpacked(resp, NULL);
+  return rc;
+}
+
+/* What an asynchronous send needs when its call ends. */
+typedef struct pending_send {
+  temporal__respond_kind kind;
+  int ids;
+  temporal__respond_done done;
+  void *data;
+} pending_send;
+
+static void send_ended(int rc, const ProtobufCMessage *resp, const temporal__call_status *status,
+                       void *data) {
+  pending_send p = *(pending_send *)data;
+  free(data);
+  temporal__heartbeat_answer answer = {false, false, false};
+  if (rc == 0 && p.kind == TEMPORAL__RESPOND_HEARTBEAT) answer = answer_of(resp, p.ids);
+  p.done(rc, status, &answer, p.data);
+}
+
+int temporal__respond_send_async(const temporal__respond_target *to, const temporal__respond_msg *msg,
+                                 const temporal__call_options *opts, temporal__respond_done done,
+                                 void *data) {
+  request r;
+  int rc = build(&r, to, msg);
+  if (rc != 0) return rc;
+  pending_send *p = malloc(sizeof *p);
+  if (!p) {
+    release(&r);
+    return temporal__error(TEMPORAL_ENOMEM, "out of memory");
+  }
+  int ids = by_ids(to);
+  *p = (pending_send){.kind = msg->kind, .ids = ids, .done = done, .data = data};
+  /* The transport packs the request before it returns, so what it borrows is released at once. */
+  rc = temporal__transport_call_async(to->transport, calls[msg->kind].method[ids], r.message,
+                                      calls[msg->kind].response[ids], opts, send_ended, p);
+  release(&r);
+  if (rc != 0) free(p);
   return rc;
 }
 

@@ -78,6 +78,19 @@ int temporal__respond_send(const temporal__respond_target *to, const temporal__r
                            const temporal__call_options *opts, temporal__call_status *status_out,
                            temporal__heartbeat_answer *answer_out);
 
+/* How an asynchronous send ended: rc, the last error and `status` as temporal__respond_send's, and
+ * `answer` all false unless a heartbeat succeeded. Called on the transport's engine thread; must not
+ * block. */
+typedef void (*temporal__respond_done)(int rc, const temporal__call_status *status,
+                                       const temporal__heartbeat_answer *answer, void *data);
+
+/* temporal__respond_send without waiting (temporal__transport_call_async): 0 when the call started
+ * and `done` will be called once; otherwise the code of a call that could not start (the checks
+ * above, TEMPORAL_ETOOBIG for a request over the transport's limit, TEMPORAL_ENOMEM), and `done` is
+ * not called. What `to` and `msg` borrow is needed only until this returns. Any thread. */
+int temporal__respond_send_async(const temporal__respond_target *to, const temporal__respond_msg *msg,
+                                 const temporal__call_options *opts, temporal__respond_done done, void *data);
+
 /* The RPC's method name ("RespondActivityTaskFailedById", ...) for `kind` sent to `to`, for logs;
  * "?" for a kind out of range. */
 const char *temporal__respond_method(const temporal__respond_target *to, temporal__respond_kind kind);

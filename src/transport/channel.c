@@ -68,7 +68,8 @@ int temporal__transport_new(temporal__transport **out, const temporal_client_opt
   if (!t) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   atomic_init(&t->internal_error_differentiation, false);
   atomic_init(&t->ready_epoch, 0);
-  if (pthread_mutex_init(&t->mu, NULL) != 0 || temporal__cond_init(&t->ready_cond) != 0) {
+  if (pthread_mutex_init(&t->mu, NULL) != 0 || temporal__cond_init(&t->ready_cond) != 0 ||
+      pthread_mutex_init(&t->engine_mu, NULL) != 0) {
     free(t);
     return temporal__error(TEMPORAL_ESYSTEM, "transport: cannot make its lock");
   }
@@ -128,10 +129,12 @@ int temporal__transport_new(temporal__transport **out, const temporal_client_opt
 void temporal__transport_free(temporal__transport *t) {
   if (!t) return;
   temporal__connectivity_stop_and_destroy_channel(t);
+  temporal__engine_stop(t);
   grpc_release();
   free(t->sleepers);
   pthread_cond_destroy(&t->ready_cond);
   pthread_mutex_destroy(&t->mu);
+  pthread_mutex_destroy(&t->engine_mu);
   free(t->target);
   free(t->namespace_);
   free(t->authorization);

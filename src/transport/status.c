@@ -61,7 +61,8 @@ bool temporal__grpc_is_retryable(int grpc_code, const char *message, temporal__r
     case GRPC_STATUS_RESOURCE_EXHAUSTED: return true;
     /* A server that differentiates internal errors means INTERNAL is a real bug, not a blip. */
     case GRPC_STATUS_INTERNAL: return !internal_error_differentiation;
-    case GRPC_STATUS_DEADLINE_EXCEEDED: return mode == TEMPORAL__RETRY_FOREVER;
+    case GRPC_STATUS_DEADLINE_EXCEEDED:
+      return mode == TEMPORAL__RETRY_FOREVER || mode == TEMPORAL__RETRY_UNTIL;
     default: return false;
   }
 }

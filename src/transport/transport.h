@@ -28,12 +28,16 @@ typedef enum temporal__retry_mode {
   TEMPORAL__RETRY_DEFAULT = 0, /* retryable codes, a bounded number of attempts (about 10) */
   TEMPORAL__RETRY_NONE = 1,
   TEMPORAL__RETRY_FOREVER = 2, /* polls: until success, a non-retryable code or cancellation */
+  /* reports: the retryable codes and DEADLINE_EXCEEDED, backing off from 200 ms to 10 s, until the
+   * options' retry_until */
+  TEMPORAL__RETRY_UNTIL = 3,
 } temporal__retry_mode;
 
 typedef struct temporal__call_options {
   temporal_duration_ns timeout; /* per attempt; 0 = 10 s */
   temporal__retry_mode retry;
-  temporal__cancel_source *cancel; /* optional */
+  temporal__cancel_source *cancel; /* optional; blocking calls only */
+  int64_t retry_until;             /* TEMPORAL__RETRY_UNTIL: monotonic ns after which no retry starts */
 } temporal__call_options;
 
 /* The last status of a call. grpc_code is a grpc_status_code (0 = OK). */
@@ -58,5 +62,22 @@ int temporal__transport_call(temporal__transport *t, const char *method, const P
                              const ProtobufCMessageDescriptor *response_descriptor,
                              ProtobufCMessage **resp_out, const temporal__call_options *opts,
                              temporal__call_status *status_out);
+
+/* How an asynchronous call ended: rc and the last error as temporal__transport_call's, `response`
+ * (NULL unless rc == 0) borrowed for the callback only, `status` its last status. */
+typedef void (*temporal__call_done)(int rc, const ProtobufCMessage *response,
+                                    const temporal__call_status *status, void *data);
+
+/* The same call, without a thread waiting for it: `request` is packed before this returns (the caller
+ * may free it at once), the attempts and their retry pauses run on the transport's engine thread, and
+ * `done` is called there once, when the call has ended. `done` must not block: every asynchronous
+ * call of the transport waits for it. Returns 0 when the call started; otherwise a TEMPORAL_E* code
+ * (EINVAL, ETOOBIG, ENOMEM, ESYSTEM) with the last error set, and `done` is never called. opts->cancel
+ * must be NULL. Every asynchronous call must have ended before the transport is freed. Any thread,
+ * the engine's own included (a callback may start the next call). */
+int temporal__transport_call_async(temporal__transport *t, const char *method,
+                                   const ProtobufCMessage *request,
+                                   const ProtobufCMessageDescriptor *response_descriptor,
+                                   const temporal__call_options *opts, temporal__call_done done, void *data);
 
 #endif

@@ -35,7 +35,77 @@ struct temporal__transport {
   bool watcher_started;
   pthread_t watcher;
   grpc_completion_queue *watch_cq;
+
+  /* The engine of asynchronous calls (call_async.c): one completion queue and the one thread that
+   * drives it, both made by the first asynchronous call. */
+  pthread_mutex_t engine_mu;
+  bool engine_started; /* under engine_mu */
+  pthread_t engine_thread;
+  grpc_completion_queue *engine_cq;
 };
+
+/* ---- One attempt of a unary call (call.c), for the blocking and the asynchronous calls -------------- */
+
+/* An attempt in progress: one batch (send metadata + message + close, receive metadata + message +
+ * status) on a completion queue of the caller's, whose completion carries the caller's tag. */
+typedef struct temporal__attempt {
+  grpc_call *call;
+  temporal__cancel_source *cancel; /* registered with, or NULL */
+  grpc_metadata md[4];
+  grpc_byte_buffer *send, *recv;
+  grpc_metadata_array initial, trailing;
+  grpc_status_code code;
+  grpc_slice details;
+  /* Stored (release) just before the batch starts, loaded (acquire) first when it has completed: the
+   * completion may be read on another thread, and gRPC's own hand-over is invisible to ThreadSanitizer
+   * (tests/sanitizers/tsan.supp), so this makes the order of what the starter wrote explicit. */
+  atomic_bool started;
+} temporal__attempt;
+
+/* What an attempt ended with. */
+typedef struct temporal__attempt_result {
+  grpc_status_code code;
+  char message[512];
+  char detail_type[128];
+  grpc_byte_buffer *response; /* owned; set only with GRPC_STATUS_OK */
+} temporal__attempt_result;
+
+/* Starts an attempt sending `request` (which it references) to `path`, with a deadline `timeout`
+ * from now; the batch completes on `cq` with `tag`. 0, or a TEMPORAL_E* code with the last error set
+ * (nothing to release then). `cancel` (may be NULL) can cancel it. */
+int temporal__attempt_start(temporal__attempt *a, temporal__transport *t, const char *method, grpc_slice path,
+                            grpc_slice request, temporal_duration_ns timeout, temporal__cancel_source *cancel,
+                            grpc_completion_queue *cq, void *tag);
+/* After the batch completed: moves its outcome into *out and releases the attempt. */
+void temporal__attempt_finish(temporal__attempt *a, temporal__attempt_result *out);
+
+/* The response of a successful attempt, unpacked as `descriptor` (depth-checked first). */
+int temporal__decode_response(ProtobufCMessage **out, const char *method, grpc_byte_buffer *buffer,
+                              const ProtobufCMessageDescriptor *descriptor);
+
+/* ---- The retry policy (call.c), shared by both kinds of call ------------------------------------- */
+
+typedef struct temporal__retry {
+  const temporal__call_options *opts;
+  bool differentiation;
+  int attempts; /* finished so far */
+  temporal__backoff normal, exhausted;
+} temporal__retry;
+
+void temporal__retry_init(temporal__retry *r, const temporal__call_options *opts, bool differentiation);
+/* After a failed attempt: whether to try again, and after *delay_out. Logs the retry. */
+bool temporal__retry_again(temporal__retry *r, const char *method, const temporal__attempt_result *a,
+                           temporal_duration_ns *delay_out);
+/* A call's final failure: sets *status (may be NULL) and the last error; returns the TEMPORAL_E* code. */
+int temporal__call_failed(const char *method, const temporal__attempt_result *a, bool cancelled,
+                          temporal__call_status *status);
+/* Checks a call's arguments and packs the request: *payload (unref it) and path "<service>/<method>". */
+int temporal__call_prepare(const char *method, const ProtobufCMessage *request, char *path, size_t path_cap,
+                           grpc_slice *payload, temporal__call_status *status);
+void temporal__call_set_status(temporal__call_status *status, int code, const char *message);
+
+/* Stops the engine (every asynchronous call has completed; the channel is destroyed). */
+void temporal__engine_stop(temporal__transport *t);
 
 /* "NOT_FOUND" for 5, ... ("UNKNOWN_CODE" for codes gRPC does not define). Never NULL. */
 const char *temporal__grpc_code_name(int grpc_code);
@@ -48,7 +118,8 @@ bool temporal__grpc_is_too_big(int grpc_code, const char *message);
 int temporal__grpc_status_to_error(int grpc_code, const char *message, bool cancelled);
 
 /* Whether a failed attempt should be tried again under `mode`. FOREVER also retries
- * DEADLINE_EXCEEDED: an expired long poll is normal and polling simply goes on. */
+ * DEADLINE_EXCEEDED (an expired long poll is normal and polling simply goes on), and so does UNTIL (a
+ * report that got no answer in time is sent again while it can still matter). */
 bool temporal__grpc_is_retryable(int grpc_code, const char *message, temporal__retry_mode mode,
                                  bool internal_error_differentiation);
 

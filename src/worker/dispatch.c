@@ -16,6 +16,13 @@ static temporal__inflight *record_of(temporal__task *t) {
 
 /* ---- The owner's callbacks ------------------------------------------------------------------- */
 
+/* The task's heartbeats are closed (a call in flight has ended): its report can go. */
+static void heartbeats_closed(temporal_payload **details, size_t count, void *data) {
+  temporal__inflight *rec = data;
+  temporal_worker *w = rec->task.owner_data;
+  temporal__reporter_push(w->reporter, &rec->report, &rec->task, details, count);
+}
+
 static void on_finished(temporal__task *t, void *data) {
   temporal_worker *w = data;
   temporal__inflight *rec = record_of(t);
@@ -23,7 +30,7 @@ static void on_finished(temporal__task *t, void *data) {
     TLOG_DEBUG("activity %s (%s) ran in %lld us", t->activity.info.activity_id,
                t->activity.info.activity_type,
                (long long)(temporal__monotonic_ns() - rec->dispatched_mono) / 1000);
-  temporal__reporter_push(w->reporter, t);
+  temporal__heartbeats_close(w->heartbeats, &rec->heartbeat, heartbeats_closed, rec);
 }
 
 static int on_heartbeat(temporal__task *t, const temporal_payload *const *details, size_t count, void *data) {
@@ -50,12 +57,6 @@ static const temporal__task_owner worker_owner = {
     .is_worker_shutdown = is_worker_shutdown,
     .destroy = on_destroy,
 };
-
-void temporal__dispatch_take_heartbeats(temporal__task *t, temporal_payload ***details_out, size_t *count_out,
-                                        void *data) {
-  temporal_worker *w = data;
-  temporal__heartbeats_close(w->heartbeats, &record_of(t)->heartbeat, details_out, count_out);
-}
 
 void temporal__dispatch_reported(temporal__task *t, void *data) {
   temporal_worker *w = data;

@@ -11,10 +11,7 @@
 void temporal__dispatch(Temporal__Api__Workflowservice__V1__PollActivityTaskQueueResponse *resp,
                         void *worker);
 
-/* The reporter's callbacks (data: the worker): a finished task's pending heartbeats, and its
- * release once reported. */
-void temporal__dispatch_take_heartbeats(temporal__task *task, temporal_payload ***details_out,
-                                        size_t *count_out, void *worker);
+/* The reporter's callback (data: the worker): a task's release once reported. */
 void temporal__dispatch_reported(temporal__task *task, void *worker);
 
 #endif

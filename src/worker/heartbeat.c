@@ -1,5 +1,6 @@
-/* The heartbeat manager: one thread per worker that throttles and sends heartbeats, and turns the
- * server's answers into interruptions.
+/* The heartbeat manager: one thread per worker that throttles heartbeats and starts their calls, and
+ * the calls' ends, which turn the server's answers into interruptions. The calls run on the
+ * transport's engine (transport/call_async.c), so one that hangs holds up no other task's heartbeat.
  *
  * Per activity (docs/PROTOCOL.md, "Heartbeats"): last value wins; the first heartbeat goes out at
  * once; then at most one send per interval (0.8 x heartbeat_timeout, 30 s without one, never more
@@ -22,7 +23,8 @@ struct temporal__heartbeats {
   temporal__heartbeats_config config;
   pthread_mutex_t mu;
   pthread_cond_t cond;
-  pthread_cond_t sent; /* a send finished: close waits for one in flight */
+  pthread_cond_t sent; /* a call ended: free waits for those in flight */
+  size_t calls;        /* in flight */
   bool stop;
   temporal__queue tasks; /* registered states (their `link`) */
   pthread_t thread;
@@ -82,6 +84,7 @@ int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__heartbeat_st
   st->has_pending = true;
   if (!st->registered) {
     st->registered = true;
+    st->manager = hb;
     st->task = t;
     st->interval = throttle_interval(t);
     st->next_allowed = 0; /* the first heartbeat goes out at once */
@@ -97,52 +100,54 @@ int temporal__heartbeats_record(temporal__heartbeats *hb, temporal__heartbeat_st
   return 0;
 }
 
-void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__heartbeat_state *st,
-                                temporal_payload ***details_out, size_t *count_out) {
-  temporal__task *drop_ref = NULL;
-  pthread_mutex_lock(&hb->mu);
-  st->closed = true;
-  /* A heartbeat on the wire must land before the final report: otherwise the report may overtake it,
-   * the server answer it NotFound, and its details be lost to the next attempt. */
-  while (st->in_flight) pthread_cond_wait(&hb->sent, &hb->mu);
+/* Under the lock, for a closed state with no call in flight: takes its pending details and takes it
+ * off the list; returns the task whose reference the list held (NULL if it was never registered). */
+static temporal__task *take_closed(temporal__heartbeat_state *st, temporal_payload ***details_out,
+                                   size_t *count_out) {
   *details_out = st->has_pending ? st->pending : NULL;
   *count_out = st->has_pending ? st->pending_count : 0;
   if (!st->has_pending) temporal__payload_array_free(st->pending, st->pending_count);
   st->pending = NULL;
   st->pending_count = 0;
   st->has_pending = false;
-  if (st->registered) {
-    temporal__queue_remove(&st->link);
-    st->registered = false;
-    drop_ref = st->task;
-  }
-  pthread_mutex_unlock(&hb->mu);
-  temporal__task_unref(drop_ref);
+  if (!st->registered) return NULL;
+  temporal__queue_remove(&st->link);
+  st->registered = false;
+  return st->task;
 }
 
-/* Sends one heartbeat and applies the answer. Called without the manager's lock. */
-static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal_payload **details,
-                           size_t count, int64_t since_previous) {
-  const temporal__respond_target to = {.transport = hb->config.transport,
-                                       .namespace_ = hb->config.namespace_,
-                                       .identity = hb->config.identity,
-                                       .task_token = t->activity.info.task_token,
-                                       .task_token_len = t->activity.info.task_token_len};
-  const temporal__respond_msg msg = {.kind = TEMPORAL__RESPOND_HEARTBEAT,
-                                     .payloads = (const temporal_payload *const *)details,
-                                     .payload_count = count};
-  const temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
-  temporal__heartbeat_answer answer;
-  int rc = temporal__respond_send(&to, &msg, &opts, NULL, &answer);
+void temporal__heartbeats_close(temporal__heartbeats *hb, temporal__heartbeat_state *st,
+                                temporal__heartbeats_closed then, void *data) {
+  pthread_mutex_lock(&hb->mu);
+  st->closed = true;
+  /* A heartbeat on the wire must land before the final report: otherwise the report may overtake it,
+   * the server answer it NotFound, and its details be lost to the next attempt. Its end closes. */
+  if (st->in_flight) {
+    st->then = then;
+    st->then_data = data;
+    pthread_mutex_unlock(&hb->mu);
+    return;
+  }
+  temporal_payload **details;
+  size_t count;
+  temporal__task *drop_ref = take_closed(st, &details, &count);
+  pthread_mutex_unlock(&hb->mu);
+  temporal__task_unref(drop_ref);
+  then(details, count, data);
+}
+
+/* Applies the end of one heartbeat call to its task. */
+static void apply_answer(temporal__task *t, int rc, const temporal__heartbeat_answer *answer,
+                         temporal_payload **details, size_t count, int64_t since_previous) {
   if (rc == 0) {
     if (since_previous > 0)
       TLOG_DEBUG("activity %s: heartbeat sent (%zu details, %.3f s after the previous one)",
                  t->activity.info.activity_id, count, (double)since_previous / 1e9);
     else
       TLOG_DEBUG("activity %s: heartbeat sent (%zu details, the first)", t->activity.info.activity_id, count);
-    unsigned int reasons = (answer.cancel_requested ? TEMPORAL__INTERRUPT_CANCEL : 0) |
-                           (answer.activity_paused ? TEMPORAL__INTERRUPT_PAUSE : 0) |
-                           (answer.activity_reset ? TEMPORAL__INTERRUPT_RESET : 0);
+    unsigned int reasons = (answer->cancel_requested ? TEMPORAL__INTERRUPT_CANCEL : 0) |
+                           (answer->activity_paused ? TEMPORAL__INTERRUPT_PAUSE : 0) |
+                           (answer->activity_reset ? TEMPORAL__INTERRUPT_RESET : 0);
     if (reasons) temporal__task_interrupt(t, reasons, NULL);
   } else if (rc == TEMPORAL_ENOTFOUND) {
     /* Timed out or completed elsewhere: stop it, and report nothing for it. */
@@ -166,6 +171,71 @@ static void send_heartbeat(temporal__heartbeats *hb, temporal__task *t, temporal
   }
 }
 
+/* A heartbeat call ended (on the engine thread, or on the manager's when it could not start). */
+static void heartbeat_sent(int rc, const temporal__call_status *status,
+                           const temporal__heartbeat_answer *answer, void *data) {
+  (void)status;
+  temporal__heartbeat_state *st = data;
+  temporal__heartbeats *hb = st->manager;
+  temporal__task *task = st->task; /* the call's own reference */
+  int64_t started = st->last_started;
+  apply_answer(task, rc, answer, st->sending, st->sending_count,
+               st->previous_started ? started - st->previous_started : 0);
+  temporal__payload_array_free(st->sending, st->sending_count);
+
+  pthread_mutex_lock(&hb->mu);
+  st->sending = NULL;
+  st->sending_count = 0;
+  st->in_flight = false;
+  st->next_allowed = started + st->interval;
+  temporal__heartbeats_closed then = st->closed ? st->then : NULL;
+  void *then_data = st->then_data;
+  temporal_payload **details = NULL;
+  size_t count = 0;
+  temporal__task *drop_ref = then ? take_closed(st, &details, &count) : NULL;
+  if (!then) pthread_cond_signal(&hb->cond); /* its window has a new end */
+  pthread_mutex_unlock(&hb->mu);
+  /* The state's memory may go with the task from here on: only the two references are left to drop. */
+  if (then) then(details, count, then_data);
+  temporal__task_unref(drop_ref);
+  temporal__task_unref(task);
+  pthread_mutex_lock(&hb->mu);
+  if (--hb->calls == 0) pthread_cond_broadcast(&hb->sent);
+  pthread_mutex_unlock(&hb->mu);
+}
+
+/* Under the lock: starts the call for `st`'s pending details; the lock is released meanwhile. */
+static void start_call(temporal__heartbeats *hb, temporal__heartbeat_state *st) {
+  st->sending = st->pending;
+  st->sending_count = st->pending_count;
+  st->pending = NULL;
+  st->pending_count = 0;
+  st->has_pending = false;
+  st->in_flight = true; /* close leaves the rest to the call's end: the state and its memory stay */
+  st->previous_started = st->last_started;
+  st->last_started = temporal__monotonic_ns();
+  hb->calls++;
+  temporal__task *task = st->task;
+  temporal__task_ref(task);
+  pthread_mutex_unlock(&hb->mu);
+  const temporal__respond_target to = {.transport = hb->config.transport,
+                                       .namespace_ = hb->config.namespace_,
+                                       .identity = hb->config.identity,
+                                       .task_token = task->activity.info.task_token,
+                                       .task_token_len = task->activity.info.task_token_len};
+  const temporal__respond_msg msg = {.kind = TEMPORAL__RESPOND_HEARTBEAT,
+                                     .payloads = (const temporal_payload *const *)st->sending,
+                                     .payload_count = st->sending_count};
+  const temporal__call_options opts = {.timeout = 10 * TEMPORAL_SECOND, .retry = TEMPORAL__RETRY_DEFAULT};
+  int rc = temporal__respond_send_async(&to, &msg, &opts, heartbeat_sent, st);
+  if (rc != 0) {
+    const temporal__call_status status = {.grpc_code = 2 /* UNKNOWN: no call was made */};
+    const temporal__heartbeat_answer none = {false, false, false};
+    heartbeat_sent(rc, &status, &none, st);
+  }
+  pthread_mutex_lock(&hb->mu);
+}
+
 static void *heartbeat_thread(void *arg) {
   temporal__heartbeats *hb = arg;
   pthread_mutex_lock(&hb->mu);
@@ -183,36 +253,14 @@ static void *heartbeat_thread(void *arg) {
       }
       if (!next_wake || st->next_allowed < next_wake) next_wake = st->next_allowed;
     }
-    if (!due) {
-      if (next_wake) {
-        struct timespec ts = temporal__monotonic_ts(next_wake);
-        pthread_cond_timedwait(&hb->cond, &hb->mu, &ts);
-      } else {
-        pthread_cond_wait(&hb->cond, &hb->mu);
-      }
-      continue;
+    if (due) {
+      start_call(hb, due);
+    } else if (next_wake) {
+      struct timespec ts = temporal__monotonic_ts(next_wake);
+      pthread_cond_timedwait(&hb->cond, &hb->mu, &ts);
+    } else {
+      pthread_cond_wait(&hb->cond, &hb->mu);
     }
-    temporal_payload **details = due->pending;
-    size_t count = due->pending_count;
-    temporal__task *task = due->task;
-    due->pending = NULL;
-    due->pending_count = 0;
-    due->has_pending = false;
-    due->in_flight = true; /* close waits for it: the state stays registered, and its memory with it */
-    temporal__task_ref(task);
-    pthread_mutex_unlock(&hb->mu);
-    int64_t started = temporal__monotonic_ns();
-    int64_t previous = due->last_started;
-    due->last_started = started;
-    send_heartbeat(hb, task, details, count, previous ? started - previous : 0);
-    temporal__payload_array_free(details, count);
-    pthread_mutex_lock(&hb->mu);
-    due->in_flight = false;
-    due->next_allowed = started + due->interval;
-    pthread_cond_broadcast(&hb->sent);
-    pthread_mutex_unlock(&hb->mu);
-    temporal__task_unref(task);
-    pthread_mutex_lock(&hb->mu);
   }
   pthread_mutex_unlock(&hb->mu);
   return NULL;
@@ -244,6 +292,9 @@ void temporal__heartbeats_free(temporal__heartbeats *hb) {
   pthread_cond_signal(&hb->cond);
   pthread_mutex_unlock(&hb->mu);
   pthread_join(hb->thread, NULL);
+  pthread_mutex_lock(&hb->mu);
+  while (hb->calls) pthread_cond_wait(&hb->sent, &hb->mu);
+  pthread_mutex_unlock(&hb->mu);
   /* Every task closed its state before it was reported, so nothing is left registered. */
   temporal__queue *node;
   while ((node = temporal__queue_pop(&hb->tasks)))

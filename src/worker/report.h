@@ -14,20 +14,29 @@ typedef struct temporal__reporter_config {
   const char *namespace_;
   const char *identity;
   int64_t blob_size_limit; /* the namespace's payload limit; 0 = unknown */
-  unsigned int threads;
-  /* Ends the task's heartbeats and hands over its pending details (the reporter frees them), which
-   * ride on a failure or cancellation report. */
-  void (*take_heartbeats)(temporal__task *task, temporal_payload ***details_out, size_t *count_out,
-                          void *data);
-  /* The task was reported and no context call can reach the worker through it any more: release it. */
+  /* The task was reported and no context call can reach the worker through it any more: release it.
+   * Called on the transport's engine thread or the reporter's; must not block. */
   void (*reported)(temporal__task *task, void *data);
   void *data;
 } temporal__reporter_config;
 
+/* One task's report in progress, in memory the owner provides next to the task. The reporter's. */
+typedef struct temporal__report_state {
+  temporal__reporter *reporter;
+  temporal__task *task;
+  temporal__queue link; /* the reporter's queue */
+  temporal_payload **heartbeat_details;
+  size_t heartbeat_count;
+  int stage; /* which call is in flight (report.c) */
+} temporal__report_state;
+
 int temporal__reporter_new(temporal__reporter **out, const temporal__reporter_config *config);
-/* Queues a finished task for its report (through the task's `queue` link). Any thread. */
-void temporal__reporter_push(temporal__reporter *reporter, temporal__task *task);
-/* Reports what is queued, then joins the threads. */
+/* Queues a finished task for its report, with its pending heartbeat details (the reporter frees
+ * them), which ride on a failure or cancellation report. Any thread. */
+void temporal__reporter_push(temporal__reporter *reporter, temporal__report_state *state,
+                             temporal__task *task, temporal_payload **heartbeat_details,
+                             size_t heartbeat_count);
+/* Waits until every pushed task is reported, then stops the reporter's thread. */
 void temporal__reporter_free(temporal__reporter *reporter);
 
 #endif

@@ -16,7 +16,6 @@
 
 #define DEFAULT_SLOTS 100
 #define DEFAULT_POLLERS 5
-#define REPORTER_THREADS 4
 /* How long stopping waits for in-flight polls to come back on their own, on a server that said it
  * ends them at ShutdownWorker (it answers within milliseconds), before cancelling them locally. */
 #define POLL_DRAIN_TIMEOUT (2 * TEMPORAL_SECOND)
@@ -109,8 +108,6 @@ static int start_services(temporal_worker *w) {
       .namespace_ = w->namespace_,
       .identity = w->identity,
       .blob_size_limit = w->namespace_facts.blob_size_limit,
-      .threads = REPORTER_THREADS,
-      .take_heartbeats = temporal__dispatch_take_heartbeats,
       .reported = temporal__dispatch_reported,
       .data = w,
   };

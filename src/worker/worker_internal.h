@@ -67,6 +67,7 @@ struct temporal_worker {
 typedef struct temporal__inflight {
   temporal__task task; /* first */
   temporal__heartbeat_state heartbeat;
+  temporal__report_state report;
   temporal__timeout_entry timeout;
   int64_t dispatched_mono; /* when it was handed to its runner, for the debug log */
 } temporal__inflight;
