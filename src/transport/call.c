@@ -87,8 +87,10 @@ int temporal__attempt_start(temporal__attempt *a, temporal__transport *t, const 
   ops[5].data.recv_status_on_client.trailing_metadata = &a->trailing;
   ops[5].data.recv_status_on_client.status = &a->code;
   ops[5].data.recv_status_on_client.status_details = &a->details;
+  /* Nothing of *a is read past this store: the batch may complete, and *a be reused, at once. */
+  grpc_call *call = a->call;
   atomic_store_explicit(&a->started, true, memory_order_release);
-  grpc_call_error err = grpc_call_start_batch(a->call, ops, 6, tag, NULL);
+  grpc_call_error err = grpc_call_start_batch(call, ops, 6, tag, NULL);
   if (err != GRPC_CALL_OK) {
     temporal__attempt_result ignored;
     temporal__attempt_finish(a, &ignored);

@@ -77,6 +77,26 @@ TEST(json_fast_agrees_with_jansson_on_random_bytes) {
   CHECK(valid > 1000 && valid < 19000); /* both kinds were met */
 }
 
+/* The scan takes eight plain bytes at a time: one byte of every kind the writer or reader must stop
+ * at (and a plain one), at every offset of strings long enough for several words, either way. */
+TEST(json_fast_finds_a_special_byte_at_every_offset_of_a_long_string) {
+  static const char *const specials[] = {"\"", "\\", "\n",       "\x01", "\x1f",         "\x7f",
+                                         " ",  "~",  "\xc3\xa9", "\xff", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+  for (size_t k = 0; k < sizeof specials / sizeof *specials; k++) {
+    for (size_t len = 1; len <= 40; len++) {
+      for (size_t at = 0; at < len; at++) {
+        char s[64];
+        memset(s, 'x', len);
+        s[len] = '\0';
+        size_t n = strlen(specials[k]);
+        if (at + n > len) continue;
+        memcpy(s + at, specials[k], n);
+        CHECK(check_string(s) == (k != 9)); /* all but the lone 0xff are valid UTF-8 */
+      }
+    }
+  }
+}
+
 TEST(json_fast_reader_leaves_everything_but_plain_strings_to_jansson) {
   static const char *const others[] = {"",         "\"",           "x\"abc\"",         "\"abc\" ",
                                        " \"abc\"", "\"a\\nb\"",    "\"a\"b\"",         "\"tab\there\"",
