@@ -116,7 +116,12 @@ int temporal__json_string_fast_dump(uint8_t **out, size_t *len_out, const char *
   if (!b) return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   uint8_t *p = b;
   *p++ = '"';
-  for (size_t i = 0; i < len;) {
+  bool unescaped = size == len + 2; /* nothing to escape: one copy, no second scan */
+  if (unescaped) {
+    memcpy(p, s, len);
+    p += len;
+  }
+  for (size_t i = unescaped ? len : 0; i < len;) {
     size_t run = plain_prefix(s + i, len - i);
     memcpy(p, s + i, run);
     p += run;
