@@ -195,7 +195,7 @@ static void heartbeat_sent(int rc, const temporal__call_status *status,
   temporal__task *drop_ref = then ? take_closed(st, &details, &count) : NULL;
   if (!then) pthread_cond_signal(&hb->cond); /* its window has a new end */
   pthread_mutex_unlock(&hb->mu);
-  /* The state's memory may go with the task from here on: only the two references are left to drop. */
+  /* Nothing of the state is read past here: dropping the two references may free it with the task. */
   if (then) then(details, count, then_data);
   temporal__task_unref(drop_ref);
   temporal__task_unref(task);
