@@ -1,6 +1,8 @@
 /* Internal transport: one gRPC channel to the server and unary calls on it.
  *
- * Calls are blocking and thread-safe; each has a deadline. Retries follow docs/PROTOCOL.md ("Calls and
+ * Calls are blocking (temporal__transport_call) or asynchronous (temporal__transport_call_async, run
+ * by the transport's engine thread: transport/call_async.c), thread-safe either way; each attempt
+ * has a deadline. Retries follow docs/PROTOCOL.md ("Calls and
  * deadlines"): the retryable codes (UNAVAILABLE, UNKNOWN, ABORTED, RESOURCE_EXHAUSTED, INTERNAL unless the
  * server differentiates internal errors) back off from 200 ms, doubling, +-20 % jitter; polls retry forever
  * (200 ms -> 10 s; RESOURCE_EXHAUSTED 1 s -> 10 s). "message larger than max" is never retried. */
