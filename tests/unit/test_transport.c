@@ -49,12 +49,13 @@ TEST(transport_status_mapping) {
 
 TEST(transport_retry_classification) {
   const temporal__retry_mode D = TEMPORAL__RETRY_DEFAULT, N = TEMPORAL__RETRY_NONE,
-                             F = TEMPORAL__RETRY_FOREVER;
+                             F = TEMPORAL__RETRY_FOREVER, U = TEMPORAL__RETRY_UNTIL;
   int retryable[] = {GRPC_STATUS_UNAVAILABLE, GRPC_STATUS_UNKNOWN, GRPC_STATUS_ABORTED,
                      GRPC_STATUS_RESOURCE_EXHAUSTED, GRPC_STATUS_INTERNAL};
   for (size_t i = 0; i < sizeof retryable / sizeof retryable[0]; i++) {
     CHECK(temporal__grpc_is_retryable(retryable[i], "", D, false));
     CHECK(temporal__grpc_is_retryable(retryable[i], "", F, false));
+    CHECK(temporal__grpc_is_retryable(retryable[i], "", U, false));
     CHECK(!temporal__grpc_is_retryable(retryable[i], "", N, false));
   }
   int final[] = {GRPC_STATUS_NOT_FOUND,           GRPC_STATUS_INVALID_ARGUMENT,
@@ -64,6 +65,7 @@ TEST(transport_retry_classification) {
   for (size_t i = 0; i < sizeof final / sizeof final[0]; i++) {
     CHECK(!temporal__grpc_is_retryable(final[i], "", D, false));
     CHECK(!temporal__grpc_is_retryable(final[i], "", F, false));
+    CHECK(!temporal__grpc_is_retryable(final[i], "", U, false));
   }
   /* INTERNAL is a real error once the server says it differentiates them. */
   CHECK(!temporal__grpc_is_retryable(GRPC_STATUS_INTERNAL, "", D, true));
@@ -71,8 +73,9 @@ TEST(transport_retry_classification) {
   /* Too big never gets smaller. */
   CHECK(!temporal__grpc_is_retryable(GRPC_STATUS_RESOURCE_EXHAUSTED, "Sent message larger than max (9 vs. 8)",
                                      F, false));
-  /* An expired long poll is retried only by polls. */
+  /* An expired long poll is retried by polls, and an unanswered report by reports (UNTIL). */
   CHECK(temporal__grpc_is_retryable(GRPC_STATUS_DEADLINE_EXCEEDED, "", F, false));
+  CHECK(temporal__grpc_is_retryable(GRPC_STATUS_DEADLINE_EXCEEDED, "", U, false));
   CHECK(!temporal__grpc_is_retryable(GRPC_STATUS_DEADLINE_EXCEEDED, "", D, false));
 }
 
