@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates the Python virtual environment for the interop tests and the demo driver: the official
-# Temporal Python SDK (pinned), pytest, and grpcio (the tests' gRPC proxy, tests/integration/grpc_proxy.py). Prints the venv's python. Idempotent: a venv whose stamp
-# matches the pinned versions is reused without touching PyPI.
+# Temporal Python SDK, pytest, and grpcio for the tests' gRPC proxy (tests/integration/grpc_proxy.py),
+# all pinned. Prints the venv's python. Idempotent: a venv whose stamp matches the pinned versions is
+# reused without touching PyPI.
 . "$(dirname "$0")/common.sh"
 
 PYTEST_VERSION="8.3.4"
