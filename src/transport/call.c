@@ -48,8 +48,14 @@ int temporal__attempt_start(temporal__attempt *a, temporal__transport *t, const 
   memset(a, 0, sizeof *a);
   gpr_timespec deadline =
       gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_nanos(timeout, GPR_TIMESPAN));
-  a->call =
-      grpc_channel_create_call(t->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq, path, NULL, deadline, NULL);
+  /* A reference-counted copy of the path, never the caller's bytes as a static slice: gRPC's HPACK
+   * compressor keeps the paths it has sent in its index and compares later ones with them, so a
+   * static slice over memory that goes (a stack buffer, a finished call) is read after it is gone. */
+  grpc_slice owned_path =
+      grpc_slice_from_copied_buffer((const char *)GRPC_SLICE_START_PTR(path), GRPC_SLICE_LENGTH(path));
+  a->call = grpc_channel_create_call(t->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq, owned_path, NULL,
+                                     deadline, NULL);
+  grpc_slice_unref(owned_path); /* the call holds its own reference */
   if (!a->call) return temporal__error(TEMPORAL_ETRANSPORT, "%s: cannot create a call", method);
   if (cancel) {
     int rc = temporal__cancel_source_add(cancel, a->call);
