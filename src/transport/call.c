@@ -15,12 +15,13 @@
 
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
 
-static grpc_metadata metadata_entry(const char *key, const char *value) {
+/* The key is a literal (a static slice); the value is a literal too or one of the transport's
+ * reference-counted slices, which gRPC references for as long as it keeps it. */
+static grpc_metadata metadata_entry(const char *key, grpc_slice value) {
   grpc_metadata md;
   memset(&md, 0, sizeof md);
-  /* Static slices: the keys are literals and the values live in the transport. */
   md.key = grpc_slice_from_static_string(key);
-  md.value = grpc_slice_from_static_string(value);
+  md.value = value;
   return md;
 }
 
@@ -66,10 +67,12 @@ int temporal__attempt_start(temporal__attempt *a, temporal__transport *t, const 
     a->cancel = cancel;
   }
   size_t md_count = 0;
-  a->md[md_count++] = metadata_entry("client-name", "temporal-c");
-  a->md[md_count++] = metadata_entry("client-version", TEMPORAL_VERSION_STRING);
-  a->md[md_count++] = metadata_entry("temporal-namespace", t->namespace_);
-  if (t->authorization) a->md[md_count++] = metadata_entry("authorization", t->authorization);
+  a->md[md_count++] = metadata_entry("client-name", grpc_slice_from_static_string("temporal-c"));
+  a->md[md_count++] =
+      metadata_entry("client-version", grpc_slice_from_static_string(TEMPORAL_VERSION_STRING));
+  a->md[md_count++] = metadata_entry("temporal-namespace", t->namespace_md);
+  if (!GRPC_SLICE_IS_EMPTY(t->authorization_md))
+    a->md[md_count++] = metadata_entry("authorization", t->authorization_md);
 
   a->send = grpc_raw_byte_buffer_create(&request, 1); /* takes its own ref */
   grpc_metadata_array_init(&a->initial);

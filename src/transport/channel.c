@@ -75,10 +75,13 @@ int temporal__transport_new(temporal__transport **out, const temporal_client_opt
   }
   grpc_acquire(); /* from here on, temporal__transport_free undoes whatever was made */
   t->target = temporal__strdup(opts->target && *opts->target ? opts->target : DEFAULT_TARGET);
-  t->namespace_ =
-      temporal__strdup(opts->namespace_ && *opts->namespace_ ? opts->namespace_ : DEFAULT_NAMESPACE);
-  if (opts->api_key && *opts->api_key) t->authorization = temporal__asprintf("Bearer %s", opts->api_key);
-  if (!t->target || !t->namespace_ || (opts->api_key && *opts->api_key && !t->authorization)) {
+  t->namespace_md = grpc_slice_from_copied_string(opts->namespace_ && *opts->namespace_ ? opts->namespace_
+                                                                                        : DEFAULT_NAMESPACE);
+  char *authorization =
+      opts->api_key && *opts->api_key ? temporal__asprintf("Bearer %s", opts->api_key) : NULL;
+  if (authorization) t->authorization_md = grpc_slice_from_copied_string(authorization);
+  free(authorization);
+  if (!t->target || (opts->api_key && *opts->api_key && !authorization)) {
     temporal__transport_free(t);
     return temporal__error(TEMPORAL_ENOMEM, "out of memory");
   }
@@ -136,8 +139,8 @@ void temporal__transport_free(temporal__transport *t) {
   pthread_mutex_destroy(&t->mu);
   pthread_mutex_destroy(&t->engine_mu);
   free(t->target);
-  free(t->namespace_);
-  free(t->authorization);
+  grpc_slice_unref(t->namespace_md);
+  grpc_slice_unref(t->authorization_md);
   free(t);
 }
 

@@ -19,9 +19,10 @@
 struct temporal__transport {
   grpc_channel *channel;
   char *target;
-  /* Metadata values, sent as static slices: they live as long as the transport. */
-  char *namespace_;
-  char *authorization; /* "Bearer <key>", or NULL */
+  /* Metadata values, as reference-counted slices each call takes its own reference to: whatever
+   * gRPC keeps of a call's metadata can never outlive their bytes (see temporal__attempt_start). */
+  grpc_slice namespace_md;
+  grpc_slice authorization_md; /* "Bearer <key>"; empty without an API key */
   atomic_bool internal_error_differentiation;
 
   /* The connectivity watcher (connectivity.c). `mu` guards the channel against the watcher while the

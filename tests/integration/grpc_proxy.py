@@ -4,7 +4,7 @@ Every unary call is forwarded as raw bytes, with its metadata, to the server. A 
 bytes contain the marker (an activity id inside the task token of a heartbeat or report names its
 activity) is held until the test calls release() (or `max_hold` seconds pass), so a test can make one
 call hang and watch what else gets through meanwhile. The proxy records each forwarded call's method
-and request bytes, and when it went.
+and request bytes, and when it went, and the metadata the client sent with it.
 """
 
 import threading
@@ -26,6 +26,7 @@ class HoldingProxy:
         self._lock = threading.Lock()
         self.forwarded: list[tuple[float, str, bytes]] = []  # (time, method, request)
         self.held: list[str] = []  # the methods of the calls that were held
+        self._metadata: list[tuple[str, dict[str, str]]] = []  # (method, the client's metadata)
         options = [("grpc.max_send_message_length", MAX_MESSAGE), ("grpc.max_receive_message_length", MAX_MESSAGE)]
         self._upstream = grpc.insecure_channel(upstream, options=options)
         # Long polls each take a thread for up to a minute: enough threads for every poller and call.
@@ -45,6 +46,11 @@ class HoldingProxy:
         """When the forwarded calls of that method whose request contains `needle` went."""
         with self._lock:
             return [t for t, m, req in self.forwarded if m.endswith(method_suffix) and needle in req]
+
+    def sent_metadata(self) -> list[tuple[str, dict[str, str]]]:
+        """(method, the metadata the client sent) of every forwarded call, in order."""
+        with self._lock:
+            return list(self._metadata)
 
     def stop(self) -> None:
         self._release.set()
@@ -66,6 +72,7 @@ class HoldingProxy:
             remaining = context.time_remaining()
             with self._lock:
                 self.forwarded.append((time.monotonic(), method, request))
+                self._metadata.append((method, dict(metadata)))
             try:
                 return call(request, metadata=metadata, timeout=remaining)
             except grpc.RpcError as e:

@@ -1,7 +1,8 @@
 /* client_probe: drives the temporal-c client end to end against a real server, for the integration
  * tests and by hand.
  *
- *   client_probe --target HOST:PORT [--namespace NS] [--api-key KEY] [--tls] [--connect-timeout-s N] COMMAND
+ *   client_probe --target HOST:PORT [--namespace NS] [--api-key KEY] [--plaintext-api-key] [--tls]
+ *                [--connect-timeout-s N] COMMAND
  *
  * Commands:
  *   server-info                       prints the server version
@@ -65,8 +66,8 @@ typedef struct probe_options {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: client_probe --target HOST:PORT [--namespace NS] [--api-key KEY] [--tls] "
-          "[--connect-timeout-s N]\n"
+          "usage: client_probe --target HOST:PORT [--namespace NS] [--api-key KEY] [--plaintext-api-key]\n"
+          "                    [--tls] [--connect-timeout-s N]\n"
           "                    server-info | check-namespace |\n"
           "                    start-activity --task-queue Q --type T [--id ID] [--arg-json JSON]... "
           "[--timeout-s N]\n"
@@ -111,6 +112,8 @@ static int parse_args(probe_options *o, int argc, char **argv) {
     } else if (strcmp(a, "--api-key") == 0) {
       VALUE();
       o->client.api_key = v;
+    } else if (strcmp(a, "--plaintext-api-key") == 0) {
+      o->client.plaintext_api_key = true;
     } else if (strcmp(a, "--tls") == 0) {
       o->client.tls = true;
     } else if (strcmp(a, "--connect-timeout-s") == 0) {

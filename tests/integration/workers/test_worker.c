@@ -1,8 +1,8 @@
 /* The C worker the integration tests drive: a few sync activities on a thread pool, serving one task
  * queue of a real server until SIGINT/SIGTERM.
  *
- *   test_worker --target HOST:PORT --task-queue Q [--namespace NS] [--slots N] [--pollers N]
- *               [--threads N] [--duplicate-names]
+ *   test_worker --target HOST:PORT --task-queue Q [--namespace NS] [--api-key KEY]
+ *               [--plaintext-api-key] [--slots N] [--pollers N] [--threads N] [--duplicate-names]
  *
  * Prints "READY" on stdout once the worker started. Exit codes: 0 clean shutdown, 1 usage or set-up
  * error, 2 temporal_worker_new refused the options, 3 the client or temporal_worker_start failed,
@@ -80,8 +80,9 @@ static const temporal_activity_definition duplicate_activities[] = {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: test_worker --target HOST:PORT --task-queue Q [--namespace NS] [--slots N]\n"
-          "                   [--pollers N] [--threads N] [--duplicate-names]\n");
+          "usage: test_worker --target HOST:PORT --task-queue Q [--namespace NS] [--api-key KEY]\n"
+          "                   [--plaintext-api-key] [--slots N] [--pollers N] [--threads N]\n"
+          "                   [--duplicate-names]\n");
 }
 
 static int parse_count(const char *s, unsigned int *out) {
@@ -98,15 +99,19 @@ static void report(const char *what, int rc) {
 }
 
 int main(int argc, char **argv) {
-  const char *target = NULL, *namespace_ = NULL, *task_queue = NULL;
+  const char *target = NULL, *namespace_ = NULL, *api_key = NULL, *task_queue = NULL;
   unsigned int slots = 0, pollers = 0, threads = 0;
-  bool duplicate_names = false;
+  bool duplicate_names = false, plaintext_api_key = false;
 
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const char *value = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(arg, "--duplicate-names") == 0) {
       duplicate_names = true;
+      continue;
+    }
+    if (strcmp(arg, "--plaintext-api-key") == 0) {
+      plaintext_api_key = true;
       continue;
     }
     if (!value) {
@@ -118,6 +123,8 @@ int main(int argc, char **argv) {
       target = value;
     } else if (strcmp(arg, "--namespace") == 0) {
       namespace_ = value;
+    } else if (strcmp(arg, "--api-key") == 0) {
+      api_key = value;
     } else if (strcmp(arg, "--task-queue") == 0) {
       task_queue = value;
     } else if (strcmp(arg, "--slots") == 0 && parse_count(value, &slots) == 0) {
@@ -150,6 +157,8 @@ int main(int argc, char **argv) {
   temporal_client_options client_opts = TEMPORAL_CLIENT_OPTIONS_INIT;
   client_opts.target = target;
   client_opts.namespace_ = namespace_;
+  client_opts.api_key = api_key;
+  client_opts.plaintext_api_key = plaintext_api_key;
   rc = temporal_client_connect(&client, &client_opts);
   if (rc < 0) {
     report("connect", rc);
