@@ -16,7 +16,7 @@
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
 
 /* The key is a literal (a static slice); the value is a literal too or one of the transport's
- * reference-counted slices, which gRPC references for as long as it keeps it. */
+ * reference-counted slices, which gRPC references for as long as it keeps them. */
 static grpc_metadata metadata_entry(const char *key, grpc_slice value) {
   grpc_metadata md;
   memset(&md, 0, sizeof md);

@@ -19,8 +19,9 @@
 struct temporal__transport {
   grpc_channel *channel;
   char *target;
-  /* Metadata values, as reference-counted slices each call takes its own reference to: whatever
-   * gRPC keeps of a call's metadata can never outlive their bytes (see temporal__attempt_start). */
+  /* Metadata values, as reference-counted slices: gRPC references what it keeps of a call's
+   * metadata, so nothing it keeps can outlive their bytes; the transport drops its own references
+   * when it is freed, after its last call (see temporal__attempt_start). */
   grpc_slice namespace_md;
   grpc_slice authorization_md; /* "Bearer <key>"; empty without an API key */
   atomic_bool internal_error_differentiation;
