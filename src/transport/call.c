@@ -227,10 +227,11 @@ bool temporal__retry_again(temporal__retry *r, const char *method, const tempora
   }
   /* The first failure of a call warns; a call retried without a count then warns every 10th. */
   bool loud = attempts == 1 || (opts->retry != TEMPORAL__RETRY_DEFAULT && attempts % 10 == 0);
-  if (a->code != GRPC_STATUS_DEADLINE_EXCEEDED || opts->retry == TEMPORAL__RETRY_UNTIL)
-    temporal__log(loud ? TEMPORAL_LOG_WARN : TEMPORAL_LOG_DEBUG,
-                  "%s: %s: %s; retrying in %lld ms (attempt %d)", method, temporal__grpc_code_name(a->code),
-                  a->message, (long long)(delay / TEMPORAL_MS), attempts);
+  /* An expired long poll is routine: debug level only. */
+  bool routine = a->code == GRPC_STATUS_DEADLINE_EXCEEDED && opts->retry != TEMPORAL__RETRY_UNTIL;
+  temporal__log(loud && !routine ? TEMPORAL_LOG_WARN : TEMPORAL_LOG_DEBUG,
+                "%s: %s: %s; retrying in %lld ms (attempt %d)", method, temporal__grpc_code_name(a->code),
+                a->message, (long long)(delay / TEMPORAL_MS), attempts);
   *delay_out = delay;
   return true;
 }

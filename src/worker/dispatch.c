@@ -122,6 +122,10 @@ void temporal__dispatch(Temporal__Api__Workflowservice__V1__PollActivityTaskQueu
     temporal__slots_release(&w->slots);
     return;
   }
+  /* With "ran in" (on_finished) and the reporter's lines, this tells a task the worker never got
+   * from one it got and lost. */
+  TLOG_DEBUG("activity %s (%s) received, attempt %d", rec->task.activity.info.activity_id,
+             rec->task.activity.info.activity_type, (int)rec->task.activity.info.attempt);
   temporal__timeouts_add(w->timeouts, &rec->timeout, &rec->task);
   temporal__slots_add(&w->slots, &rec->task);
   start(w, rec);
