@@ -7,7 +7,9 @@ workflow worker on the test's own task queue.
 """
 
 import asyncio
+import collections
 import os
+import re
 import time
 import uuid
 from datetime import timedelta
@@ -187,9 +189,18 @@ async def activity_events(client, workflow_id):
     return [(kind, round((at - first).total_seconds(), 3), who) for kind, at, who in events]
 
 
+# The worker's debug lines for the 200 activities: a task received, an activity finished.
+MANY_RECEIVED = re.compile(r"activity (many-\d+) \(sleep_async\) received, attempt (\d+)")
+MANY_RAN = re.compile(r"activity (many-\d+) \(sleep_async\) ran in ")
+
+# A task the server loses in delivery waits out this StartToClose before its second attempt.
+MANY_START_TO_CLOSE = 10
+
+
 def test_200_concurrent_async_activities_share_the_loop(client, dev_server, task_queue, run, c_programs,
                                                         workflow_worker):
-    # Debug logs: the worker logs each activity's time from dispatch to finish, by activity id.
+    # Debug logs: the worker logs each task it receives and each activity's time from dispatch to
+    # finish, by activity id.
     worker = start_kinds_worker(c_programs, dev_server, task_queue, "thread", "--slots", "250", "--threads", "4",
                                 env={"TEMPORAL_LOG_LEVEL": "debug"})
     env = KindsEnv(client, task_queue, run, worker, "_async")
@@ -204,11 +215,15 @@ def test_200_concurrent_async_activities_share_the_loop(client, dev_server, task
 
     workflow_ids = [f"many-{i}-{uuid.uuid4().hex[:8]}" for i in range(200)]
 
+    # Two attempts: a dev server starved of CPU can record a task as started for a poll it never
+    # answers (docs/RELIABILITY.md, "The server is starved of CPU"); only the timeout brings it back. The worker
+    # is still held to every task it did receive, below.
     async def many():
         sampler = asyncio.ensure_future(sample())
         started = time.monotonic()
         outcomes = await asyncio.gather(*(
-            env.run_activity_async("sleep_async", 1000, activity_id=f"many-{i}", workflow_id=workflow_ids[i])
+            env.run_activity_async("sleep_async", 1000, activity_id=f"many-{i}", workflow_id=workflow_ids[i],
+                                   max_attempts=2, start_to_close_seconds=MANY_START_TO_CLOSE)
             for i in range(200)))
         elapsed = time.monotonic() - started
         sampler.cancel()
@@ -219,6 +234,12 @@ def test_200_concurrent_async_activities_share_the_loop(client, dev_server, task
     log = worker.stderr().splitlines()
     ran = [int(line.rsplit("ran in", 1)[1].split()[0]) for line in log if "(sleep_async) ran in" in line]
     print(f"  inside the worker: {len(ran)} ran, each {min(ran or [0]) / 1e6:.3f}-{max(ran or [0]) / 1e6:.3f} s")
+    attempts = [(m[1], int(m[2])) for m in map(MANY_RECEIVED.search, log) if m]
+    received = collections.Counter(a for a, _ in attempts)
+    finished = collections.Counter(m[1] for m in map(MANY_RAN.search, log) if m)
+    retried = sorted({a for a, attempt in attempts if attempt > 1})
+    if retried:
+        print(f"  second attempts: {retried}")
     # On failure, for each failed activity (up to 5): its outcome, what the server recorded (who
     # started the task, and when against its scheduling and its end) and what the worker said of it
     # (no "received": the task never reached the worker; "received" without "ran in": the activity
@@ -232,9 +253,13 @@ def test_200_concurrent_async_activities_share_the_loop(client, dev_server, task
                               [line for line in log if f"activity many-{i} " in line])
                 for i, o in list(failed.items())[:5]}
         pytest.fail(f"{len(failed)} of 200 failed: {told}; worker warnings and errors: {troubles[-30:]}")
+    # The retries forgive the server, not the worker: every task the worker received, it ran to the end.
+    unfinished = {a: (n, finished[a]) for a, n in received.items() if finished[a] != n}
+    assert not unfinished, unfinished
     # 200 one-second waits in series would take 200 s; sharing the loop they overlap. The bound is
-    # loose on purpose (workflow scheduling on a 2-core machine); bench/ measures the real figure.
-    assert elapsed < 30, elapsed
+    # loose on purpose: workflow scheduling on a busy 2-core machine (up to 24 s seen under TSan with
+    # both cores loaded), plus a lost task's timeout; bench/ measures the real figure.
+    assert elapsed < 60, elapsed
     # No thread per activity: the worker's thread count did not grow while they waited.
     assert peak["threads"] == threads_before, (threads_before, peak["threads"])
 
