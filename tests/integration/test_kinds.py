@@ -216,8 +216,8 @@ def test_200_concurrent_async_activities_share_the_loop(client, dev_server, task
     workflow_ids = [f"many-{i}-{uuid.uuid4().hex[:8]}" for i in range(200)]
 
     # Two attempts: a dev server starved of CPU can record a task as started for a poll it never
-    # answers (docs/RELIABILITY.md, "The server is starved of CPU"); only the timeout brings it back. The worker
-    # is still held to every task it did receive, below.
+    # answers (docs/RELIABILITY.md, "The server is starved of CPU"); only the timeout brings it
+    # back. The worker is still held to every task it did receive, below.
     async def many():
         sampler = asyncio.ensure_future(sample())
         started = time.monotonic()
