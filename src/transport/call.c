@@ -214,11 +214,12 @@ bool temporal__retry_again(temporal__retry *r, const char *method, const tempora
     case TEMPORAL__RETRY_UNTIL: more = true; break;
   }
   if (!retryable || !more) return false;
-  /* Polls retry an expired long poll at once. */
+  /* An expired long poll is routine: retried at once, and logged at debug level only. */
+  bool expired_poll = a->code == GRPC_STATUS_DEADLINE_EXCEEDED && opts->retry == TEMPORAL__RETRY_FOREVER;
   temporal_duration_ns delay = 0;
   if (a->code == GRPC_STATUS_RESOURCE_EXHAUSTED)
     delay = temporal__backoff_next(&r->exhausted);
-  else if (a->code != GRPC_STATUS_DEADLINE_EXCEEDED || opts->retry == TEMPORAL__RETRY_UNTIL)
+  else if (!expired_poll)
     delay = temporal__backoff_next(&r->normal);
   if (opts->retry == TEMPORAL__RETRY_UNTIL && temporal__monotonic_ns() + delay >= opts->retry_until) {
     TLOG_ERROR("%s: giving up at the call's deadline: %s: %s", method, temporal__grpc_code_name(a->code),
@@ -227,9 +228,7 @@ bool temporal__retry_again(temporal__retry *r, const char *method, const tempora
   }
   /* The first failure of a call warns; a call retried without a count then warns every 10th. */
   bool loud = attempts == 1 || (opts->retry != TEMPORAL__RETRY_DEFAULT && attempts % 10 == 0);
-  /* An expired long poll is routine: debug level only. */
-  bool routine = a->code == GRPC_STATUS_DEADLINE_EXCEEDED && opts->retry != TEMPORAL__RETRY_UNTIL;
-  temporal__log(loud && !routine ? TEMPORAL_LOG_WARN : TEMPORAL_LOG_DEBUG,
+  temporal__log(loud && !expired_poll ? TEMPORAL_LOG_WARN : TEMPORAL_LOG_DEBUG,
                 "%s: %s: %s; retrying in %lld ms (attempt %d)", method, temporal__grpc_code_name(a->code),
                 a->message, (long long)(delay / TEMPORAL_MS), attempts);
   *delay_out = delay;

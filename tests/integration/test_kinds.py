@@ -191,7 +191,7 @@ async def activity_events(client, workflow_id):
 
 # The worker's debug lines for the 200 activities: a task received, an activity finished.
 MANY_RECEIVED = re.compile(r"activity (many-\d+) \(sleep_async\) received, attempt (\d+)")
-MANY_RAN = re.compile(r"activity (many-\d+) \(sleep_async\) ran in ")
+MANY_RAN = re.compile(r"activity (many-\d+) \(sleep_async\) ran in (\d+) us")
 
 # A task the server loses in delivery waits out this StartToClose before its second attempt.
 MANY_START_TO_CLOSE = 10
@@ -232,11 +232,12 @@ def test_200_concurrent_async_activities_share_the_loop(client, dev_server, task
     outcomes, elapsed = run(many(), timeout=120)
     print(f"200 async activities of 1 s each: {elapsed:.2f} s end to end, threads {threads_before} -> {peak['threads']}")
     log = worker.stderr().splitlines()
-    ran = [int(line.rsplit("ran in", 1)[1].split()[0]) for line in log if "(sleep_async) ran in" in line]
+    runs = [(m[1], int(m[2])) for m in map(MANY_RAN.search, log) if m]
+    ran = [us for _, us in runs]
     print(f"  inside the worker: {len(ran)} ran, each {min(ran or [0]) / 1e6:.3f}-{max(ran or [0]) / 1e6:.3f} s")
     attempts = [(m[1], int(m[2])) for m in map(MANY_RECEIVED.search, log) if m]
     received = collections.Counter(a for a, _ in attempts)
-    finished = collections.Counter(m[1] for m in map(MANY_RAN.search, log) if m)
+    finished = collections.Counter(a for a, _ in runs)
     retried = sorted({a for a, attempt in attempts if attempt > 1})
     if retried:
         print(f"  second attempts: {retried}")
